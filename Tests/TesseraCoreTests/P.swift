@@ -1,0 +1,2 @@
+import XCTest
+final class PTesseraCoreTests: XCTestCase { func testNothing() {} }

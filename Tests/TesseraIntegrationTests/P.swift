@@ -1,0 +1,2 @@
+import XCTest
+final class PTesseraIntegrationTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PTesseraStorageTests: XCTestCase { func testNothing() {} }
