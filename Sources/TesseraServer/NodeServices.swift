@@ -1,0 +1,11 @@
+import Logging
+import TesseraCore
+import TesseraStorage
+
+/// What every route needs: the storage engine, the node's settings, metrics and a logger.
+struct NodeServices: Sendable {
+    let engine: StorageEngine
+    let config: NodeConfig
+    let metrics: NodeMetrics
+    let logger: Logger
+}

@@ -1,0 +1,108 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TesseraCore
+import TesseraStorage
+
+/// One Tessera node: storage, HTTP API, background maintenance, with graceful shutdown that flushes the log.
+public struct TesseraNode: Sendable {
+    let services: NodeServices
+
+    /// Opens the data directory (recovering it) and prepares the routes.
+    public init(config: NodeConfig, logger: Logger) throws {
+        let options = StorageOptions(
+            directory: config.dataDirectory, partitionCount: config.partitions, syncPolicy: config.syncPolicy,
+            snapshotLogBytes: config.snapshotLogBytes, changeEventsMax: config.changeEventsMax)
+        let engine = try StorageEngine(options: options, logger: logger)
+        if engine.partitioner.count != config.partitions {
+            logger.warning(
+                "the data directory has \(engine.partitioner.count) partitions; --partitions \(config.partitions) is ignored")
+        }
+        services = NodeServices(engine: engine, config: config, metrics: NodeMetrics(), logger: logger)
+    }
+
+    /// The router with every route of API.md that this version serves.
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(MetricsMiddleware(metrics: services.metrics))
+        router.middlewares.add(ErrorMiddleware())
+        KeyspaceRoutes(services: services).register(on: router)
+        ItemRoutes(services: services).register(on: router)
+        TransactionRoutes(services: services).register(on: router)
+        LockRoutes(services: services).register(on: router)
+        ChangeRoutes(services: services).register(on: router)
+        ClusterRoutes(services: services).register(on: router)
+        MethodNotAllowed.register(on: router)
+        return router
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops accepting, finishes, flushes and closes storage.
+    public func run() async throws {
+        let metrics = services.metrics
+        let config = services.config
+        let logger = services.logger
+        let app = Application(
+            router: makeRouter(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCounter(metrics: metrics)])),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+            onServerRunning: { channel in
+                logger.info("tessera node \(config.nodeID) serving on http://\(channel.localAddress?.description ?? config.address)")
+            },
+            logger: logger)
+        let maintenance = MaintenanceService(engine: services.engine)
+        let group = ServiceGroup(
+            services: [app, maintenance], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            services.engine.close()
+            throw error
+        }
+        services.engine.close()
+        logger.info("tessera node \(config.nodeID) stopped; storage flushed")
+    }
+}
+
+/// Runs the engine's background work as a service.
+struct MaintenanceService: Service {
+    let engine: StorageEngine
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await engine.runMaintenance()
+        }
+    }
+}
+
+/// Answers 405 (not 404) for a known path with an unsupported method.
+enum MethodNotAllowed {
+    static let routes: [(String, Set<HTTPRequest.Method>)] = [
+        ("/v1/keyspaces", [.get]),
+        ("/v1/keyspaces/{ks}", [.get, .put, .delete]),
+        ("/v1/keyspaces/{ks}/indexes", [.post]),
+        ("/v1/kv/{ks}", [.get]),
+        ("/v1/kv/{ks}/{key}", [.get, .put, .delete]),
+        ("/v1/txn/{ks}", [.post]),
+        ("/v1/locks/{name}", [.get, .post, .delete]),
+        ("/v1/locks/{name}/renew", [.post]),
+        ("/v1/changes/{ks}", [.get]),
+        ("/v1/cluster", [.get]),
+        ("/v1/cluster/locate/{ks}/{key}", [.get]),
+        ("/v1/health", [.get]),
+        ("/v1/ready", [.get]),
+        ("/metrics", [.get]),
+    ]
+    static let methods: [HTTPRequest.Method] = [.get, .put, .post, .delete, .patch]
+
+    static func register(on router: Router<BasicRequestContext>) {
+        for (path, allowed) in routes {
+            for method in methods where !allowed.contains(method) {
+                router.on(RouterPath(path), method: method) { _, _ -> Response in
+                    throw TesseraError(.methodNotAllowed, "\(method) is not allowed on \(path)")
+                }
+            }
+        }
+    }
+}
