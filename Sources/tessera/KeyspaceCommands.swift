@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import TesseraClient
+import TesseraCore
+
+/// `tessera keyspace create|list|show|drop`.
+struct KeyspaceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyspace", abstract: "Manage keyspaces.", subcommands: [Create.self, List.self, Show.self, Drop.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create or update a keyspace.")
+        @OptionGroup var client: ClientOptions
+        @Argument var name: String
+        @Option(help: "available or strong.") var consistency: String?
+        @Option var replicas: Int?
+        @Option var changeRetentionSeconds: Int?
+
+        func run() async throws {
+            var body: [String: Any] = [:]
+            if let consistency { body["consistency"] = consistency }
+            if let replicas { body["replicas"] = replicas }
+            if let changeRetentionSeconds { body["changeRetentionSeconds"] = changeRetentionSeconds }
+            let data = try JSONSerialization.data(withJSONObject: body)
+            try await client.with { http in
+                let response = try await client.call(
+                    http, "PUT", "/v1/keyspaces/\(Names.percentEncode(name))", headers: [("Content-Type", "application/json")],
+                    body: [UInt8](data))
+                print(client.json ? response.text : "\(response.status == 201 ? "created" : "updated") keyspace \(name)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keyspaces.")
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            try await client.with { http in
+                let response = try await client.call(http, "GET", "/v1/keyspaces")
+                if client.json { print(response.text); return }
+                print("NAME".padding(toLength: 24, withPad: " ", startingAt: 0) + "CONSISTENCY  REPLICAS  ITEMS")
+                for ks in try response.json()["keyspaces"]?.arrayValue ?? [] {
+                    let name = ks["name"]?.stringValue ?? ""
+                    let consistency = ks["consistency"]?.stringValue ?? ""
+                    print(
+                        name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                            + consistency.padding(toLength: 13, withPad: " ", startingAt: 0)
+                            + String(ks["replicas"]?.int64Value ?? 0).padding(toLength: 10, withPad: " ", startingAt: 0)
+                            + String(ks["items"]?.int64Value ?? 0))
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a keyspace.")
+        @OptionGroup var client: ClientOptions
+        @Argument var name: String
+
+        func run() async throws {
+            try await client.with { http in
+                let response = try await client.call(http, "GET", "/v1/keyspaces/\(Names.percentEncode(name))")
+                print(client.json ? response.text : pretty(response.body))
+            }
+        }
+    }
+
+    struct Drop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Drop a keyspace and its items.")
+        @OptionGroup var client: ClientOptions
+        @Argument var name: String
+
+        func run() async throws {
+            try await client.with { http in
+                _ = try await client.call(http, "DELETE", "/v1/keyspaces/\(Names.percentEncode(name))")
+                print(client.json ? "{\"dropped\":true}" : "dropped keyspace \(name)")
+            }
+        }
+    }
+}
+
+/// `tessera txn FILE`.
+struct Txn: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a transaction from a JSON file (- for stdin).")
+    @OptionGroup var client: ClientOptions
+    @Option(help: "Keyspace.") var keyspace = "default"
+    @Argument var file: String
+
+    func run() async throws {
+        let body = try readInput(file)
+        try await client.with { http in
+            let response = try await client.call(
+                http, "POST", "/v1/txn/\(Names.percentEncode(keyspace))", headers: [("Content-Type", "application/json")],
+                body: body)
+            print(client.json ? response.text : pretty(response.body))
+        }
+    }
+}
+
+/// `tessera cluster status`.
+struct ClusterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "Inspect the cluster.", subcommands: [Status.self])
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Nodes, states and partitions per node.")
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            try await client.with { http in
+                let response = try await client.call(http, "GET", "/v1/cluster")
+                if client.json { print(response.text); return }
+                let json = try response.json()
+                var owned: [String: Int] = [:]
+                for placement in json["placement"]?.arrayValue ?? [] {
+                    for replica in placement["replicas"]?.arrayValue ?? [] { owned[replica.stringValue ?? "", default: 0] += 1 }
+                }
+                print("NODE      ADDRESS               REGION    STATE     PARTITIONS")
+                for node in json["nodes"]?.arrayValue ?? [] {
+                    let id = node["id"]?.stringValue ?? ""
+                    print(
+                        id.padding(toLength: 10, withPad: " ", startingAt: 0)
+                            + (node["address"]?.stringValue ?? "").padding(toLength: 22, withPad: " ", startingAt: 0)
+                            + (node["region"]?.stringValue ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)
+                            + (node["state"]?.stringValue ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)
+                            + String(owned[id] ?? 0))
+                }
+                print("partitions: \(json["partitions"]?.int64Value ?? 0)")
+            }
+        }
+    }
+}
