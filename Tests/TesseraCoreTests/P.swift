@@ -1,2 +1,0 @@
-import XCTest
-final class PTesseraCoreTests: XCTestCase { func testNothing() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class PTesseraIntegrationTests: XCTestCase { func testNothing() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class PTesseraStorageTests: XCTestCase { func testNothing() {} }
