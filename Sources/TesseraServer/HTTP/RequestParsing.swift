@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import TesseraCore
 
 /// Reading path parameters, query parameters, headers and bodies with API.md's validation.
@@ -56,6 +57,8 @@ extension Request {
         do {
             let buffer = try await body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw TesseraError(.payloadTooLarge, "the body is larger than \(limit) bytes")
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw TesseraError(.payloadTooLarge, "the body is larger than \(limit) bytes")
         }

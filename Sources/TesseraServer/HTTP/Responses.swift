@@ -62,6 +62,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return Responses.error(error, headers: headers)
         } catch let error as HTTPError {
             return Responses.error(Self.map(error))
+        } catch is NIOTooManyBytesError {
+            return Responses.error(TesseraError(.payloadTooLarge, "the body is too large"))
         } catch {
             context.logger.error("unexpected error: \(error)")
             return Responses.error(TesseraError(.internal, "internal error"))
