@@ -11,7 +11,8 @@ public enum XXHash64 {
 
     /// Hashes `bytes` with `seed`.
     public static func hash(_ bytes: some Collection<UInt8>, seed: UInt64 = 0) -> UInt64 {
-        if let result = bytes.withContiguousStorageIfAvailable({ hash(buffer: UnsafeRawBufferPointer($0), seed: seed) }) {
+        if let result = bytes.withContiguousStorageIfAvailable({ hash(buffer: UnsafeRawBufferPointer($0), seed: seed) })
+        {
             return result
         }
         return Array(bytes).withUnsafeBytes { hash(buffer: $0, seed: seed) }
@@ -46,7 +47,9 @@ public enum XXHash64 {
         let length = buffer.count
         var offset = 0
         var h: UInt64
-        @inline(__always) func read64(_ at: Int) -> UInt64 { UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        @inline(__always) func read64(_ at: Int) -> UInt64 {
+            UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        }
         @inline(__always) func read32(_ at: Int) -> UInt64 {
             UInt64(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
         }

@@ -18,7 +18,8 @@ public struct TesseraNode: Sendable {
         let engine = try StorageEngine(options: options, logger: logger)
         if engine.partitioner.count != config.partitions {
             logger.warning(
-                "the data directory has \(engine.partitioner.count) partitions; --partitions \(config.partitions) is ignored")
+                "the data directory has \(engine.partitioner.count) partitions; --partitions \(config.partitions) is ignored"
+            )
         }
         services = NodeServices(engine: engine, config: config, metrics: NodeMetrics(), logger: logger)
     }
@@ -48,7 +49,9 @@ public struct TesseraNode: Sendable {
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCounter(metrics: metrics)])),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in
-                logger.info("tessera node \(config.nodeID) serving on http://\(channel.localAddress?.description ?? config.address)")
+                logger.info(
+                    "tessera node \(config.nodeID) serving on http://\(channel.localAddress?.description ?? config.address)"
+                )
             },
             logger: logger)
         let maintenance = MaintenanceService(engine: services.engine)

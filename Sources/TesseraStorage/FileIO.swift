@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A storage I/O failure: the node stops rather than serve from state it no longer trusts.
 public struct StorageError: Error, CustomStringConvertible, Sendable {

@@ -37,7 +37,9 @@ public enum LogFrame {
             guard let length = try? Int(header.u32()), let crc = try? header.u32() else { break }
             let start = offset + headerBytes
             guard length <= payloadBytesMax, length >= 12, start + length <= bytes.count else { break }
-            let actual = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }
+            let actual = bytes.withUnsafeBytes {
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<start + length]))
+            }
             guard actual == crc else { break }
             var reader = BinaryReader(bytes, offset: start, end: start + length)
             guard let frame = try? decodePayload(&reader) else { break }

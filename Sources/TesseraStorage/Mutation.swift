@@ -37,7 +37,12 @@ public enum Mutation: Sendable, Equatable {
     case lockFree(name: String, lastToken: UInt64)
 
     private enum Tag: UInt8 {
-        case put = 1, delete, keyspacePut, keyspaceDrop, lockGrant, lockFree
+        case put = 1
+        case delete
+        case keyspacePut
+        case keyspaceDrop
+        case lockGrant
+        case lockFree
     }
 
     func encode(into w: inout BinaryWriter) {

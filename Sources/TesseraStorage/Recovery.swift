@@ -41,7 +41,8 @@ enum Recovery {
                 for (i, mutation) in frame.mutations.enumerated() {
                     let lsn = frame.firstLSN + UInt64(i)
                     guard lsn >= replayFrom else { continue }
-                    apply(mutation, registry: registry, locks: &lockTable, highWater: &highWater, horizon: replayFrom - 1)
+                    apply(
+                        mutation, registry: registry, locks: &lockTable, highWater: &highWater, horizon: replayFrom - 1)
                     committed.append((lsn, mutation))
                     lastLSN = max(lastLSN, lsn)
                     replayed += 1

@@ -53,7 +53,9 @@ enum Snapshot {
             replayFromLSN: try reader.u64(), lastLSN: try reader.u64(), clockHighWater: try reader.u64(),
             frameCount: try reader.u64())
         let crc = try reader.u32()
-        guard crc == CRC32C.checksum(Array(bytes[0..<headBytes])) else { throw StorageError("snapshot: bad header crc") }
+        guard crc == CRC32C.checksum(Array(bytes[0..<headBytes])) else {
+            throw StorageError("snapshot: bad header crc")
+        }
         let body = Array(bytes[(headBytes + 4)...])
         let (frames, valid) = LogFrame.decodePrefix(body)
         guard UInt64(frames.count) == header.frameCount, valid == body.count else {

@@ -62,7 +62,11 @@ extension StorageEngine {
             let now = wallClock()
             let current = state.get(itemKey, nowMs: now)
             try check(condition, current: current)
-            if let fence { try locks.withLock { state throws(TesseraError) in try state.table.checkFence(name: fence.lock, token: fence.token) } }
+            if let fence {
+                try locks.withLock { state throws(TesseraError) in
+                    try state.table.checkFence(name: fence.lock, token: fence.token)
+                }
+            }
             let version = nextVersion()
             let item = StoredItem(
                 value: value, contentType: contentType, version: version,
@@ -86,7 +90,11 @@ extension StorageEngine {
             let current = state.get(itemKey, nowMs: wallClock())
             try check(condition, current: current)
             guard current != nil else { throw TesseraError(.notFound, "key \(key) does not exist") }
-            if let fence { try locks.withLock { state throws(TesseraError) in try state.table.checkFence(name: fence.lock, token: fence.token) } }
+            if let fence {
+                try locks.withLock { state throws(TesseraError) in
+                    try state.table.checkFence(name: fence.lock, token: fence.token)
+                }
+            }
             let lsn = try log([.delete(keyspace: keyspace, key: key, reason: .delete, version: nextVersion())])
             state.remove(itemKey)
             return lsn

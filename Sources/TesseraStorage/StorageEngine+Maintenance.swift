@@ -76,10 +76,13 @@ extension StorageEngine {
             clockHighWater: clock.withLock { $0.last.rawValue }, frameCount: 0)
         let directory = options.directory
         let name = Snapshot.fileName(replayFrom: replayFrom)
-        try FileIO.writeAtomically(Snapshot.encode(header: header, mutations: mutations), to: directory + "/" + name, directory: directory)
+        try FileIO.writeAtomically(
+            Snapshot.encode(header: header, mutations: mutations), to: directory + "/" + name, directory: directory)
         let current = WriteAheadLog.segmentName(firstLSN: replayFrom)
         for file in FileIO.list(directory) {
-            if file.hasPrefix("snapshot-"), file.hasSuffix(".snap"), file < name { FileIO.remove(directory + "/" + file) }
+            if file.hasPrefix("snapshot-"), file.hasSuffix(".snap"), file < name {
+                FileIO.remove(directory + "/" + file)
+            }
             if file.hasPrefix("log-"), file.hasSuffix(".seg"), file < current { FileIO.remove(directory + "/" + file) }
             if file.hasSuffix(".tmp") { FileIO.remove(directory + "/" + file) }
         }

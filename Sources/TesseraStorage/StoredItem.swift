@@ -36,9 +36,10 @@ public enum ContentTypes {
 
     /// Whether `contentType` names JSON (`application/json`, with or without parameters, or `+json`).
     public static func isJSON(_ contentType: String) -> Bool {
-        let base = contentType.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingSpaces().lowercased()
-        } ?? ""
+        let base =
+            contentType.split(separator: ";", maxSplits: 1).first.map {
+                $0.trimmingSpaces().lowercased()
+            } ?? ""
         return base == json || base.hasSuffix("+json")
     }
 }

@@ -182,7 +182,8 @@ final class WriteAheadLog: @unchecked Sendable {
         try bytes.withUnsafeBytes { buffer in
             var rest = buffer
             if let split {
-                try FileIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[..<split.byteOffset]), path: segmentPath)
+                try FileIO.writeAll(
+                    fd, UnsafeRawBufferPointer(rebasing: buffer[..<split.byteOffset]), path: segmentPath)
                 try FileIO.sync(fd, path: segmentPath)
                 Glibc.close(fd)
                 segmentPath = directory + "/" + WriteAheadLog.segmentName(firstLSN: split.lsn)

@@ -7,7 +7,8 @@ import TesseraCore
 
 /// `tessera bench`: concurrent PUT/GET load with HDR latency percentiles.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Load a running server and report throughput and latency.")
+    static let configuration = CommandConfiguration(
+        abstract: "Load a running server and report throughput and latency.")
     @OptionGroup var client: ClientOptions
     @Option(help: "Concurrent clients (connections).") var concurrency = 64
     @Option(help: "Seconds to run.") var duration = 10.0
@@ -60,7 +61,8 @@ struct Bench: AsyncParsableCommand {
                 try? await Task.sleep(for: .seconds(1))
                 let total = stats.state.withLock { $0.reads + $0.writes }
                 let elapsed = ContinuousClock.now - start
-                FileHandle.standardError.write(Data("\r[\(Int(elapsed.components.seconds))s] \(total - last) req/s, \(total) total   ".utf8))
+                FileHandle.standardError.write(
+                    Data("\r[\(Int(elapsed.components.seconds))s] \(total - last) req/s, \(total) total   ".utf8))
                 last = total
             }
         }
@@ -76,16 +78,24 @@ struct Bench: AsyncParsableCommand {
                         let began = ContinuousClock.now
                         let ok: Bool
                         do {
-                            let response = try await isRead
+                            let response =
+                                try await isRead
                                 ? http.send("GET", TesseraClient.itemPath(keyspace, key))
                                 : http.send("PUT", TesseraClient.itemPath(keyspace, key), body: value)
                             ok = response.status < 300 || (isRead && response.status == 404)
                         } catch {
                             ok = false
                         }
-                        let micros = UInt64(max(1, (ContinuousClock.now - began).components.attoseconds / 1_000_000_000_000 + (ContinuousClock.now - began).components.seconds * 1_000_000))
+                        let micros = UInt64(
+                            max(
+                                1,
+                                (ContinuousClock.now - began).components.attoseconds / 1_000_000_000_000
+                                    + (ContinuousClock.now - began).components.seconds * 1_000_000))
                         stats.state.withLock { state in
-                            if !ok { state.errors += 1; return }
+                            if !ok {
+                                state.errors += 1
+                                return
+                            }
                             state.histogram.record(micros)
                             if isRead { state.reads += 1 } else { state.writes += 1 }
                         }
@@ -106,10 +116,19 @@ struct Bench: AsyncParsableCommand {
                     + "\"readsPerSecond\":\(Double(state.reads) / seconds),\"writesPerSecond\":\(Double(state.writes) / seconds),"
                     + "\"p50Ms\":\(p(50)),\"p99Ms\":\(p(99)),\"p999Ms\":\(p(99.9))}")
         } else {
-            print(String(format: "duration %.1fs, concurrency %d, value %d B, keys %d", seconds, concurrency, valueSize, keys))
-            print(String(format: "throughput %.0f req/s (reads %.0f/s, writes %.0f/s), errors %d",
-                Double(state.reads + state.writes) / seconds, Double(state.reads) / seconds, Double(state.writes) / seconds, state.errors))
-            print(String(format: "latency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms", p(50), p(99), p(99.9), Double(state.histogram.max) / 1000))
+            print(
+                String(
+                    format: "duration %.1fs, concurrency %d, value %d B, keys %d", seconds, concurrency, valueSize, keys
+                ))
+            print(
+                String(
+                    format: "throughput %.0f req/s (reads %.0f/s, writes %.0f/s), errors %d",
+                    Double(state.reads + state.writes) / seconds, Double(state.reads) / seconds,
+                    Double(state.writes) / seconds, state.errors))
+            print(
+                String(
+                    format: "latency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms", p(50), p(99), p(99.9),
+                    Double(state.histogram.max) / 1000))
         }
         if state.errors > 0 && state.reads + state.writes == 0 { throw Refusal(message: "every request failed") }
     }

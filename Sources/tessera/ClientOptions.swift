@@ -53,14 +53,17 @@ struct ClientOptions: ParsableArguments {
 /// Reads a file argument, `-` for standard input.
 func readInput(_ path: String) throws -> [UInt8] {
     if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
-    guard let data = FileManager.default.contents(atPath: path) else { throw UsageError(description: "cannot read \(path)") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw UsageError(description: "cannot read \(path)")
+    }
     return [UInt8](data)
 }
 
 /// Pretty-prints JSON bytes (or returns them as text when they are not JSON).
 func pretty(_ bytes: [UInt8]) -> String {
     guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
-        let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed])
+        let data = try? JSONSerialization.data(
+            withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed])
     else { return String(decoding: bytes, as: UTF8.self) }
     return String(decoding: data, as: UTF8.self)
 }

@@ -24,7 +24,11 @@ struct KV: AsyncParsableCommand {
 
         func run() async throws {
             let bytes: [UInt8]
-            if let file { bytes = try readInput(file) } else if let value { bytes = Array(value.utf8) } else {
+            if let file {
+                bytes = try readInput(file)
+            } else if let value {
+                bytes = Array(value.utf8)
+            } else {
                 throw UsageError(description: "give a value or --file")
             }
             let type = contentType ?? (JSONParser.isValid(bytes) ? "application/json" : "application/octet-stream")
@@ -36,7 +40,9 @@ struct KV: AsyncParsableCommand {
             try await client.with { http in
                 let response = try await client.call(
                     http, "PUT", TesseraClient.itemPath(keyspace, key), query: query, headers: headers, body: bytes)
-                if client.json { print(response.text) } else {
+                if client.json {
+                    print(response.text)
+                } else {
                     let version = (try? response.json())?["version"]?.stringValue ?? "?"
                     print("\(response.status == 201 ? "created" : "updated") \(key) version \(version)")
                 }
@@ -53,10 +59,15 @@ struct KV: AsyncParsableCommand {
         func run() async throws {
             try await client.with { http in
                 let response = try await client.call(http, "GET", TesseraClient.itemPath(keyspace, key))
-                let version = response.headers["etag"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                let version = response.headers["etag"].map {
+                    $0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                }
                 if client.json {
-                    var out: [String: Any] = ["key": key, "version": version ?? "", "contentType": response.headers["content-type"] ?? ""]
-                    if let value = try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]),
+                    var out: [String: Any] = [
+                        "key": key, "version": version ?? "", "contentType": response.headers["content-type"] ?? "",
+                    ]
+                    if let value = try? JSONSerialization.jsonObject(
+                        with: Data(response.body), options: [.fragmentsAllowed]),
                         response.headers["content-type"]?.contains("json") ?? false
                     {
                         out["value"] = value
@@ -111,12 +122,19 @@ struct KV: AsyncParsableCommand {
             if let cursor { query.append(("cursor", cursor)) }
             if keysOnly { query.append(("keysOnly", "true")) }
             try await client.with { http in
-                let response = try await client.call(http, "GET", "/v1/kv/\(Names.percentEncode(keyspace))", query: query)
-                if client.json { print(response.text); return }
+                let response = try await client.call(
+                    http, "GET", "/v1/kv/\(Names.percentEncode(keyspace))", query: query)
+                if client.json {
+                    print(response.text)
+                    return
+                }
                 let json = try response.json()
                 for item in json["items"]?.arrayValue ?? [] {
                     let key = item["key"]?.stringValue ?? ""
-                    let value = item["value"].map { $0.serialized } ?? item["valueBase64"].map { "base64:" + ($0.stringValue ?? "") } ?? ""
+                    let value =
+                        item["value"].map { $0.serialized } ?? item["valueBase64"].map {
+                            "base64:" + ($0.stringValue ?? "")
+                        } ?? ""
                     print(keysOnly ? key : "\(key)\t\(value)")
                 }
                 if let next = json["next"]?.stringValue { print("next cursor: \(next)") }

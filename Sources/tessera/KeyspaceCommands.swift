@@ -6,7 +6,8 @@ import TesseraCore
 /// `tessera keyspace create|list|show|drop`.
 struct KeyspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keyspace", abstract: "Manage keyspaces.", subcommands: [Create.self, List.self, Show.self, Drop.self])
+        commandName: "keyspace", abstract: "Manage keyspaces.",
+        subcommands: [Create.self, List.self, Show.self, Drop.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create or update a keyspace.")
@@ -24,9 +25,11 @@ struct KeyspaceCommand: AsyncParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: body)
             try await client.with { http in
                 let response = try await client.call(
-                    http, "PUT", "/v1/keyspaces/\(Names.percentEncode(name))", headers: [("Content-Type", "application/json")],
+                    http, "PUT", "/v1/keyspaces/\(Names.percentEncode(name))",
+                    headers: [("Content-Type", "application/json")],
                     body: [UInt8](data))
-                print(client.json ? response.text : "\(response.status == 201 ? "created" : "updated") keyspace \(name)")
+                print(
+                    client.json ? response.text : "\(response.status == 201 ? "created" : "updated") keyspace \(name)")
             }
         }
     }
@@ -38,7 +41,10 @@ struct KeyspaceCommand: AsyncParsableCommand {
         func run() async throws {
             try await client.with { http in
                 let response = try await client.call(http, "GET", "/v1/keyspaces")
-                if client.json { print(response.text); return }
+                if client.json {
+                    print(response.text)
+                    return
+                }
                 print("NAME".padding(toLength: 24, withPad: " ", startingAt: 0) + "CONSISTENCY  REPLICAS  ITEMS")
                 for ks in try response.json()["keyspaces"]?.arrayValue ?? [] {
                     let name = ks["name"]?.stringValue ?? ""
@@ -91,7 +97,8 @@ struct Txn: AsyncParsableCommand {
         let body = try readInput(file)
         try await client.with { http in
             let response = try await client.call(
-                http, "POST", "/v1/txn/\(Names.percentEncode(keyspace))", headers: [("Content-Type", "application/json")],
+                http, "POST", "/v1/txn/\(Names.percentEncode(keyspace))",
+                headers: [("Content-Type", "application/json")],
                 body: body)
             print(client.json ? response.text : pretty(response.body))
         }
@@ -110,11 +117,16 @@ struct ClusterCommand: AsyncParsableCommand {
         func run() async throws {
             try await client.with { http in
                 let response = try await client.call(http, "GET", "/v1/cluster")
-                if client.json { print(response.text); return }
+                if client.json {
+                    print(response.text)
+                    return
+                }
                 let json = try response.json()
                 var owned: [String: Int] = [:]
                 for placement in json["placement"]?.arrayValue ?? [] {
-                    for replica in placement["replicas"]?.arrayValue ?? [] { owned[replica.stringValue ?? "", default: 0] += 1 }
+                    for replica in placement["replicas"]?.arrayValue ?? [] {
+                        owned[replica.stringValue ?? "", default: 0] += 1
+                    }
                 }
                 print("NODE      ADDRESS               REGION    STATE     PARTITIONS")
                 for node in json["nodes"]?.arrayValue ?? [] {

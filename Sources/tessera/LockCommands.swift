@@ -6,7 +6,8 @@ import TesseraCore
 /// `tessera lock acquire|renew|release`.
 struct LockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lock", abstract: "Leases with fencing tokens.", subcommands: [Acquire.self, Renew.self, Release.self])
+        commandName: "lock", abstract: "Leases with fencing tokens.",
+        subcommands: [Acquire.self, Renew.self, Release.self])
 
     struct Acquire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Acquire a lock.")
@@ -20,11 +21,17 @@ struct LockCommand: AsyncParsableCommand {
             let body = try JSONSerialization.data(withJSONObject: ["ttlMs": ttlMs, "waitMs": waitMs, "owner": owner])
             try await client.with { http in
                 let response = try await client.call(
-                    http, "POST", "/v1/locks/\(Names.percentEncode(name))", headers: [("Content-Type", "application/json")],
+                    http, "POST", "/v1/locks/\(Names.percentEncode(name))",
+                    headers: [("Content-Type", "application/json")],
                     body: [UInt8](body))
-                if client.json { print(response.text); return }
+                if client.json {
+                    print(response.text)
+                    return
+                }
                 let json = try response.json()
-                print("acquired \(name): leaseId \(json["leaseId"]?.stringValue ?? "") fencingToken \(json["fencingToken"]?.int64Value ?? 0)")
+                print(
+                    "acquired \(name): leaseId \(json["leaseId"]?.stringValue ?? "") fencingToken \(json["fencingToken"]?.int64Value ?? 0)"
+                )
             }
         }
     }
@@ -78,12 +85,16 @@ struct Watch: AsyncParsableCommand {
         let asJSON = client.json
         try await client.with { http in
             let status = try await http.stream("/v1/changes/\(Names.percentEncode(keyspace))", query: query) { chunk in
-                for line in String(decoding: chunk, as: UTF8.self).split(separator: "\n") where line.hasPrefix("data: ") {
+                for line in String(decoding: chunk, as: UTF8.self).split(separator: "\n") where line.hasPrefix("data: ")
+                {
                     let data = line.dropFirst(6)
                     if asJSON {
                         print(data)
                     } else if let event = try? JSONParser.parse(String(data)) {
-                        let value = event["value"]?.serialized ?? event["valueBase64"].map { "base64:" + ($0.stringValue ?? "") } ?? ""
+                        let value =
+                            event["value"]?.serialized ?? event["valueBase64"].map {
+                                "base64:" + ($0.stringValue ?? "")
+                            } ?? ""
                         print("\(event["type"]?.stringValue ?? "?")\t\(event["key"]?.stringValue ?? "")\t\(value)")
                     }
                 }

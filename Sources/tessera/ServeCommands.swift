@@ -18,7 +18,8 @@ struct Serve: AsyncParsableCommand {
 
 /// `tessera dev`: a local cluster in one terminal.
 struct Dev: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start a local cluster in the foreground; Ctrl-C stops it.")
+    static let configuration = CommandConfiguration(
+        abstract: "Start a local cluster in the foreground; Ctrl-C stops it.")
 
     @Option(help: "Number of nodes.") var nodes = 1
     @Flag(help: "Also start a gateway.") var gateway = false
@@ -64,11 +65,15 @@ struct NodeOptions: ParsableArguments {
         let (host, port) = try parseHostPort(listen)
         guard isLoopback(host) || insecure else {
             throw UsageError(
-                description: "refusing to listen on \(host) without auth; auth is not built yet, pass --insecure to accept the risk")
+                description:
+                    "refusing to listen on \(host) without auth; auth is not built yet, pass --insecure to accept the risk"
+            )
         }
         guard join == nil else { throw Refusal(message: "--join needs the cluster, which is not built yet") }
         guard (1...65536).contains(partitions) else { throw UsageError(description: "--partitions must be 1...65536") }
-        guard (1...(64 << 20)).contains(valueBytesMax) else { throw UsageError(description: "--value-bytes-max out of range") }
+        guard (1...(64 << 20)).contains(valueBytesMax) else {
+            throw UsageError(description: "--value-bytes-max out of range")
+        }
         config.host = host
         config.port = port
         config.dataDirectory = dataDir
@@ -93,7 +98,8 @@ struct NodeOptions: ParsableArguments {
 }
 
 func parseHostPort(_ text: String) throws -> (String, Int) {
-    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+        (0...65535).contains(port)
     else { throw UsageError(description: "expected HOST:PORT, got \(text)") }
     var host = String(text[..<colon])
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -41,7 +41,8 @@ final class XXHash64Tests: XCTestCase {
         XCTAssertEqual(HashTag.leadingTag(of: "{eu}:"), "eu")
         XCTAssertNil(HashTag.leadingTag(of: "{eu"))
         XCTAssertNil(HashTag.leadingTag(of: "x{eu}"))
-        XCTAssertEqual(Partitioner(count: 64).partition(ofPrefix: "{shop}:"), Partitioner(count: 64).partition(of: "{shop}:x"))
+        XCTAssertEqual(
+            Partitioner(count: 64).partition(ofPrefix: "{shop}:"), Partitioner(count: 64).partition(of: "{shop}:x"))
     }
 
     func testPartitionsSpreadEvenly() {

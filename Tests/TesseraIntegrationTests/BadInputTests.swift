@@ -4,7 +4,9 @@ import XCTest
 
 /// Bad input of every kind gets a 4xx JSON error, never a 5xx, and the node stays up with nothing lost.
 final class BadInputTests: NodeTestCase {
-    func assertError(_ response: ClientResponse, _ status: Int, _ code: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertError(
+        _ response: ClientResponse, _ status: Int, _ code: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(response.status, status, response.text, file: file, line: line)
         XCTAssertEqual(response.errorCode, code, response.text, file: file, line: line)
         XCTAssertEqual(response.headers["content-type"], "application/json", file: file, line: line)
@@ -67,7 +69,8 @@ final class BadInputTests: NodeTestCase {
         let big = [UInt8](repeating: 65, count: (1 << 20) + 1)
         let v26 = try await client.send("PUT", TesseraClient.itemPath("default", "big"), body: big)
         assertError(v26, 413, "payload_too_large")
-        let v27 = try await client.send("PUT", TesseraClient.itemPath("default", "max"), body: Array(big.dropLast())).status
+        let v27 = try await client.send("PUT", TesseraClient.itemPath("default", "max"), body: Array(big.dropLast()))
+            .status
         XCTAssertEqual(v27, 201)
         let v28 = try await put("t", "1", query: [("ttl", "-1")])
         assertError(v28, 400, "bad_request")
@@ -106,10 +109,13 @@ final class BadInputTests: NodeTestCase {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(node.port).bigEndian
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return -1 }
-        let request = "\(requestLine) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        let request =
+            "\(requestLine) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = recv(fd, &buffer, buffer.count, 0)
@@ -118,14 +124,18 @@ final class BadInputTests: NodeTestCase {
     }
 
     func testGarbageOnTheSocketDoesNotTakeTheNodeDown() async throws {
-        for garbage in ["GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", String(repeating: "A", count: 100_000), "\u{0}\u{1}\u{2}"] {
+        for garbage in [
+            "GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", String(repeating: "A", count: 100_000), "\u{0}\u{1}\u{2}",
+        ] {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             address.sin_port = UInt16(node.port).bigEndian
             let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             XCTAssertEqual(connected, 0)
             _ = garbage.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }

@@ -11,20 +11,25 @@ final class ChangeStreamTests: NodeTestCase {
         let now = try await client.send("GET", "/v1/changes/default", query: [("wait", "0")]).json()
         let cursor = now["cursor"]!.stringValue!
         _ = try await put("a", "1")
-        let immediate = try await client.send("GET", "/v1/changes/default", query: [("cursor", cursor), ("wait", "10")]).json()
+        let immediate = try await client.send(
+            "GET", "/v1/changes/default", query: [("cursor", cursor), ("wait", "10")]
+        ).json()
         XCTAssertEqual(immediate["events"]?.arrayValue?.map { $0["key"]?.stringValue }, ["a"])
         XCTAssertEqual(immediate["events"]?.arrayValue?.first?["type"]?.stringValue, "put")
         XCTAssertEqual(immediate["events"]?.arrayValue?.first?["value"], .number(1))
         let next = immediate["cursor"]!.stringValue!
         let http = client!
-        async let held = http.send("GET", "/v1/changes/default", query: [("cursor", next), ("wait", "20"), ("prefix", "b")])
+        async let held = http.send(
+            "GET", "/v1/changes/default", query: [("cursor", next), ("wait", "20"), ("prefix", "b")])
         try await Task.sleep(for: .milliseconds(200))
         _ = try await put("other", "1")  // filtered out by the prefix: the poll keeps waiting
         _ = try await client.send("DELETE", TesseraClient.itemPath("default", "a"))
         _ = try await put("b1", "2")
         let woken = try await held.json()
         XCTAssertEqual(woken["events"]?.arrayValue?.map { $0["key"]?.stringValue }, ["b1"])
-        let empty = try await client.send("GET", "/v1/changes/default", query: [("cursor", woken["cursor"]!.stringValue!), ("wait", "0.2")]).json()
+        let empty = try await client.send(
+            "GET", "/v1/changes/default", query: [("cursor", woken["cursor"]!.stringValue!), ("wait", "0.2")]
+        ).json()
         XCTAssertEqual(empty["events"]?.arrayValue?.count, 0)
         let all = try await client.send("GET", "/v1/changes/default", query: [("cursor", cursor)]).json()
         XCTAssertEqual(all["events"]?.arrayValue?.map { $0["type"]?.stringValue }, ["put", "put", "delete", "put"])
@@ -53,12 +58,18 @@ final class ChangeStreamTests: NodeTestCase {
     }
 
     /// Reads an SSE stream until `until` holds on the text received.
-    static func readStream(url: String, headers: [(String, String)] = [], query: [(String, String)] = [], until: @escaping @Sendable (String) -> Bool) async throws -> String {
+    static func readStream(
+        url: String, headers: [(String, String)] = [], query: [(String, String)] = [],
+        until: @escaping @Sendable (String) -> Bool
+    ) async throws -> String {
         let collected = Collected()
         let stream = TesseraClient(baseURL: url, connections: 1)
         defer { Task { try? await stream.shutdown() } }
         let status = try await stream.stream("/v1/changes/default", query: query, headers: headers) { chunk in
-            let text = collected.text.withLock { $0 += String(decoding: chunk, as: UTF8.self); return $0 }
+            let text = collected.text.withLock {
+                $0 += String(decoding: chunk, as: UTF8.self)
+                return $0
+            }
             return !until(text)
         }
         XCTAssertEqual(status, 200)
@@ -68,7 +79,9 @@ final class ChangeStreamTests: NodeTestCase {
     func testServerSentEventsResumeWithLastEventID() async throws {
         let cursor = try await client.send("GET", "/v1/changes/default").json()["cursor"]!.stringValue!
         let url = node.url
-        async let first = Self.readStream(url: url, query: [("cursor", cursor)]) { $0.components(separatedBy: "event: put").count > 2 }
+        async let first = Self.readStream(url: url, query: [("cursor", cursor)]) {
+            $0.components(separatedBy: "event: put").count > 2
+        }
         try await Task.sleep(for: .milliseconds(200))
         _ = try await put("s1", #"{"n":1}"#)
         _ = try await put("s2", #"{"n":2}"#)
@@ -78,7 +91,9 @@ final class ChangeStreamTests: NodeTestCase {
         let firstID = text.components(separatedBy: "\n").first { $0.hasPrefix("id: ") }!.dropFirst(4)
         // Resume after the first event: only s2 and what follows.
         _ = try await put("s3", "3")
-        let resumed = try await Self.readStream(url: url, headers: [("Last-Event-ID", String(firstID))]) { $0.contains(#""key":"s3""#) }
+        let resumed = try await Self.readStream(url: url, headers: [("Last-Event-ID", String(firstID))]) {
+            $0.contains(#""key":"s3""#)
+        }
         XCTAssertFalse(resumed.contains(#""key":"s1""#))
         XCTAssertTrue(resumed.contains(#""key":"s2""#))
     }

@@ -44,7 +44,8 @@ final class ItemsHTTPTests: NodeTestCase {
         XCTAssertEqual(stale.status, 412)
         let v51 = try await get("cas").text
         XCTAssertEqual(v51, "2")
-        let staleDelete = try await client.send("DELETE", TesseraClient.itemPath("default", "cas"), headers: [("If-Match", "\"\(v1)\"")])
+        let staleDelete = try await client.send(
+            "DELETE", TesseraClient.itemPath("default", "cas"), headers: [("If-Match", "\"\(v1)\"")])
         XCTAssertEqual(staleDelete.status, 412)
     }
 
@@ -63,7 +64,9 @@ final class ItemsHTTPTests: NodeTestCase {
         XCTAssertEqual(read.body, binary)
         XCTAssertEqual(read.headers["content-type"], "application/octet-stream")
         let scan = try await client.send("GET", "/v1/kv/default", query: [("prefix", "bin")])
-        XCTAssertEqual(try scan.json()["items"]?.arrayValue?.first?["valueBase64"]?.stringValue, Data(binary).base64EncodedString())
+        XCTAssertEqual(
+            try scan.json()["items"]?.arrayValue?.first?["valueBase64"]?.stringValue, Data(binary).base64EncodedString()
+        )
         let v54 = try await put("empty", "", type: "text/plain").status
         XCTAssertEqual(v54, 201)
         let v55 = try await get("empty").body
@@ -100,13 +103,16 @@ final class ItemsHTTPTests: NodeTestCase {
             cursor = page["next"]?.stringValue
         } while cursor != nil
         XCTAssertEqual(keys, (0..<25).map { String(format: "s%02d", $0) })
-        let range = try await client.send("GET", "/v1/kv/default", query: [("start", "s05"), ("end", "s07"), ("keysOnly", "true")]).json()
+        let range = try await client.send(
+            "GET", "/v1/kv/default", query: [("start", "s05"), ("end", "s07"), ("keysOnly", "true")]
+        ).json()
         XCTAssertEqual(range["items"]?.arrayValue?.map { $0["key"]?.stringValue }, ["s05", "s06"])
         XCTAssertNil(range["items"]?.arrayValue?.first?["value"])
     }
 
     func testKeyspaces() async throws {
-        let created = try await json("PUT", "/v1/keyspaces/orders", #"{"consistency":"strong","replicas":3,"changeRetentionSeconds":60}"#)
+        let created = try await json(
+            "PUT", "/v1/keyspaces/orders", #"{"consistency":"strong","replicas":3,"changeRetentionSeconds":60}"#)
         XCTAssertEqual(created.status, 201)
         let shown = try await client.send("GET", "/v1/keyspaces/orders").json()
         XCTAssertEqual(shown["consistency"]?.stringValue, "strong")
@@ -118,7 +124,8 @@ final class ItemsHTTPTests: NodeTestCase {
         let v60 = try await put("o1", "1", ks: "orders").status
         XCTAssertEqual(v60, 201)
         let list = try await client.send("GET", "/v1/keyspaces").json()
-        XCTAssertEqual(Set(list["keyspaces"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []), ["default", "orders"])
+        XCTAssertEqual(
+            Set(list["keyspaces"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []), ["default", "orders"])
         let v61 = try await client.send("DELETE", "/v1/keyspaces/orders").status
         XCTAssertEqual(v61, 204)
         let gone = try await put("o1", "1", ks: "orders")

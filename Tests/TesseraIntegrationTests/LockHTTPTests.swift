@@ -3,7 +3,9 @@ import TesseraClient
 import XCTest
 
 final class LockHTTPTests: NodeTestCase {
-    func acquire(_ name: String, ttlMs: Int = 10_000, waitMs: Int = 0, owner: String = "t") async throws -> ClientResponse {
+    func acquire(_ name: String, ttlMs: Int = 10_000, waitMs: Int = 0, owner: String = "t") async throws
+        -> ClientResponse
+    {
         try await json("POST", "/v1/locks/\(name)", #"{"ttlMs":\#(ttlMs),"waitMs":\#(waitMs),"owner":"\#(owner)"}"#)
     }
 
@@ -29,7 +31,8 @@ final class LockHTTPTests: NodeTestCase {
         XCTAssertEqual(renewLate.errorCode, "lease_not_found")
         let second = try await acquire("job", owner: "b").json()
         XCTAssertEqual(second["fencingToken"]?.int64Value, 2)
-        let release = try await client.send("DELETE", "/v1/locks/job", query: [("leaseId", second["leaseId"]!.stringValue!)])
+        let release = try await client.send(
+            "DELETE", "/v1/locks/job", query: [("leaseId", second["leaseId"]!.stringValue!)])
         XCTAssertEqual(release.status, 204)
         let v68 = try await client.send("DELETE", "/v1/locks/job", query: [("leaseId", "bogus")]).status
         XCTAssertEqual(v68, 404)
@@ -63,7 +66,8 @@ final class LockHTTPTests: NodeTestCase {
             let late = try await put("guarded", "\"a-late\"", headers: [("Tessera-Fence", "fence:\(tokenA)")])
             XCTAssertEqual(late.status, 409)
             XCTAssertEqual(late.errorCode, "fenced")
-            let lateDelete = try await client.send("DELETE", TesseraClient.itemPath("default", "guarded"), headers: [("Tessera-Fence", "fence:\(tokenA)")])
+            let lateDelete = try await client.send(
+                "DELETE", TesseraClient.itemPath("default", "guarded"), headers: [("Tessera-Fence", "fence:\(tokenA)")])
             XCTAssertEqual(lateDelete.status, 409)
             let v71 = try await get("guarded").text
             XCTAssertEqual(v71, "\"b\(round)\"")
@@ -78,7 +82,8 @@ final class LockHTTPTests: NodeTestCase {
             let token = lease["fencingToken"]!.int64Value!
             XCTAssertGreaterThan(token, last)
             last = token
-            _ = try await client.send("DELETE", "/v1/locks/durable", query: [("leaseId", lease["leaseId"]!.stringValue!)])
+            _ = try await client.send(
+                "DELETE", "/v1/locks/durable", query: [("leaseId", lease["leaseId"]!.stringValue!)])
             try await restart(crash: true)
         }
         // A lease held across a crash is still held after it.

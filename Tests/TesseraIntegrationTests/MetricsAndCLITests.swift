@@ -9,8 +9,10 @@ final class MetricsAndCLITests: NodeTestCase {
         _ = try await json("POST", "/v1/locks/m", #"{"ttlMs":60000}"#)
         let text = try await client.send("GET", "/metrics").text
         for name in [
-            "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "tessera_http_requests_total",
-            "tessera_http_request_duration_seconds_bucket", "tessera_active_connections", "tessera_keys", "tessera_storage_bytes",
+            "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+            "tessera_http_requests_total",
+            "tessera_http_request_duration_seconds_bucket", "tessera_active_connections", "tessera_keys",
+            "tessera_storage_bytes",
             "tessera_locks_held", "tessera_queue_jobs", "tessera_subscribers",
         ] {
             XCTAssertTrue(text.contains(name), "missing \(name)")
@@ -20,7 +22,9 @@ final class MetricsAndCLITests: NodeTestCase {
         XCTAssertTrue(text.contains(#"tessera_keys{keyspace="default"} 1"#))
         XCTAssertTrue(text.contains("tessera_locks_held 1"))
         func value(_ metric: String) -> Double {
-            text.split(separator: "\n").first { $0.hasPrefix(metric + " ") }.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
+            text.split(separator: "\n").first { $0.hasPrefix(metric + " ") }.flatMap {
+                Double($0.split(separator: " ")[1])
+            } ?? 0
         }
         XCTAssertGreaterThan(value("process_resident_memory_bytes"), 1_000_000)
         XCTAssertGreaterThan(value("process_open_fds"), 3)

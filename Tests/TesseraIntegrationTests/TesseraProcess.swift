@@ -3,7 +3,7 @@ import TesseraClient
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real `tessera serve` process on a free loopback port, stopped by the test that started it.
@@ -27,7 +27,8 @@ final class TesseraProcess: @unchecked Sendable {
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["TESSERA_BINARY"] { return path }
         let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tessera").path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tessera")
+                .path,
             Bundle.main.bundleURL.appendingPathComponent("tessera").path,
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("tessera").path,
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -45,7 +46,9 @@ final class TesseraProcess: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
@@ -72,7 +75,8 @@ final class TesseraProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        throw NSError(domain: "TesseraProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "node did not start: \(output)"])
+        throw NSError(
+            domain: "TesseraProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "node did not start: \(output)"])
     }
 
     /// Sends a signal.
@@ -132,19 +136,26 @@ class NodeTestCase: XCTestCase {
         try await node.start()
     }
 
-    func put(_ key: String, _ value: String, ks: String = "default", type: String = "application/json", headers: [(String, String)] = [], query: [(String, String)] = [])
+    func put(
+        _ key: String, _ value: String, ks: String = "default", type: String = "application/json",
+        headers: [(String, String)] = [], query: [(String, String)] = []
+    )
         async throws -> ClientResponse
     {
         try await client.send(
-            "PUT", TesseraClient.itemPath(ks, key), query: query, headers: [("Content-Type", type)] + headers, body: Array(value.utf8))
+            "PUT", TesseraClient.itemPath(ks, key), query: query, headers: [("Content-Type", type)] + headers,
+            body: Array(value.utf8))
     }
 
     func get(_ key: String, ks: String = "default", headers: [(String, String)] = []) async throws -> ClientResponse {
         try await client.send("GET", TesseraClient.itemPath(ks, key), headers: headers)
     }
 
-    func json(_ method: String, _ path: String, _ body: String, query: [(String, String)] = []) async throws -> ClientResponse {
-        try await client.send(method, path, query: query, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+    func json(_ method: String, _ path: String, _ body: String, query: [(String, String)] = []) async throws
+        -> ClientResponse
+    {
+        try await client.send(
+            method, path, query: query, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
     }
 }
 

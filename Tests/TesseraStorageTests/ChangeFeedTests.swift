@@ -6,7 +6,8 @@ import XCTest
 final class ChangeFeedTests: XCTestCase {
     func event(_ lsn: UInt64, _ key: String, ms: Int64) -> ChangeEvent {
         ChangeEvent(
-            lsn: lsn, kind: .put, key: key, version: Version(timestamp: HybridTimestamp(physicalMs: ms, logical: 0), node: 1),
+            lsn: lsn, kind: .put, key: key,
+            version: Version(timestamp: HybridTimestamp(physicalMs: ms, logical: 0), node: 1),
             value: [], contentType: "text/plain")
     }
 

@@ -7,22 +7,26 @@ final class EngineSemanticsTests: XCTestCase {
     func testConditionalWrites() async throws {
         let engine = try openEngine(temporaryDirectory(self))
         defer { engine.close() }
-        let first = try await engine.put(keyspace: "default", key: "k", value: bytes("1"), contentType: "text/plain", condition: .ifAbsent)
+        let first = try await engine.put(
+            keyspace: "default", key: "k", value: bytes("1"), contentType: "text/plain", condition: .ifAbsent)
         XCTAssertTrue(first.created)
         do {
-            _ = try await engine.put(keyspace: "default", key: "k", value: bytes("2"), contentType: "text/plain", condition: .ifAbsent)
+            _ = try await engine.put(
+                keyspace: "default", key: "k", value: bytes("2"), contentType: "text/plain", condition: .ifAbsent)
             XCTFail("create-only must fail on an existing key")
         } catch {
             XCTAssertEqual(error.code, .preconditionFailed)
             XCTAssertEqual(error.details["version"], .string(first.version.description))
         }
         let second = try await engine.put(
-            keyspace: "default", key: "k", value: bytes("2"), contentType: "text/plain", condition: .ifMatch(first.version.description))
+            keyspace: "default", key: "k", value: bytes("2"), contentType: "text/plain",
+            condition: .ifMatch(first.version.description))
         XCTAssertFalse(second.created)
         XCTAssertNotEqual(second.version, first.version)
         do {
             _ = try await engine.put(
-                keyspace: "default", key: "k", value: bytes("3"), contentType: "text/plain", condition: .ifMatch(first.version.description))
+                keyspace: "default", key: "k", value: bytes("3"), contentType: "text/plain",
+                condition: .ifMatch(first.version.description))
             XCTFail("a stale If-Match must fail")
         } catch {
             XCTAssertEqual(error.code, .preconditionFailed)
@@ -44,7 +48,8 @@ final class EngineSemanticsTests: XCTestCase {
         defer { engine.close() }
         let feed = try engine.changeFeed(keyspace: "default")
         let cursor = feed.headCursor
-        _ = try await engine.put(keyspace: "default", key: "t", value: bytes("v"), contentType: "text/plain", ttlMs: 1500)
+        _ = try await engine.put(
+            keyspace: "default", key: "t", value: bytes("v"), contentType: "text/plain", ttlMs: 1500)
         XCTAssertNotNil(try engine.get(keyspace: "default", key: "t"))
         clock.advance(1499)
         XCTAssertNotNil(try engine.get(keyspace: "default", key: "t"))
@@ -66,11 +71,17 @@ final class EngineSemanticsTests: XCTestCase {
     func testTransactionsAreAtomicAndPartitionBound() async throws {
         let engine = try openEngine(temporaryDirectory(self))
         defer { engine.close() }
-        let setup = Transaction(compares: [], success: [.put(key: "{s}:stock", value: bytes("2"), contentType: "application/json", ttlMs: nil)], failure: [])
+        let setup = Transaction(
+            compares: [],
+            success: [.put(key: "{s}:stock", value: bytes("2"), contentType: "application/json", ttlMs: nil)],
+            failure: [])
         _ = try await engine.transact(keyspace: "default", setup)
         let buy = Transaction(
             compares: [.value(key: "{s}:stock", .gte, .number(1)), .exists(key: "{s}:seat", false)],
-            success: [.incr(key: "{s}:stock", by: -1), .put(key: "{s}:seat", value: bytes("{\"by\":\"a\"}"), contentType: "application/json", ttlMs: nil)],
+            success: [
+                .incr(key: "{s}:stock", by: -1),
+                .put(key: "{s}:seat", value: bytes("{\"by\":\"a\"}"), contentType: "application/json", ttlMs: nil),
+            ],
             failure: [.get(key: "{s}:stock")])
         let first = try await engine.transact(keyspace: "default", buy)
         XCTAssertTrue(first.succeeded)
@@ -79,10 +90,13 @@ final class EngineSemanticsTests: XCTestCase {
         XCTAssertFalse(second.succeeded, "the seat exists now")
         XCTAssertEqual(second.results.count, 1)
         XCTAssertEqual(second.results[0].item?.value, bytes("1"))
-        let other = (0..<100).map { "other\($0)" }.first { engine.partitioner.partition(of: $0) != engine.partitioner.partition(of: "a") }!
+        let other = (0..<100).map { "other\($0)" }.first {
+            engine.partitioner.partition(of: $0) != engine.partitioner.partition(of: "a")
+        }!
         do {
             _ = try await engine.transact(
-                keyspace: "default", Transaction(compares: [], success: [.get(key: "a"), .get(key: other)], failure: []))
+                keyspace: "default",
+                Transaction(compares: [], success: [.get(key: "a"), .get(key: other)], failure: []))
             XCTFail("a and \(other) are in different partitions")
         } catch {
             XCTAssertEqual(error.code, .crossPartition)
@@ -92,7 +106,9 @@ final class EngineSemanticsTests: XCTestCase {
         do {
             _ = try await engine.transact(
                 keyspace: "default",
-                Transaction(compares: [], success: [.incr(key: "{s}:stock", by: 5), .incr(key: "{s}:text", by: 1)], failure: []))
+                Transaction(
+                    compares: [], success: [.incr(key: "{s}:stock", by: 5), .incr(key: "{s}:text", by: 1)], failure: [])
+            )
             XCTFail()
         } catch {
             XCTAssertEqual(error.code, .badRequest)

@@ -9,7 +9,9 @@ final class LockTests: XCTestCase {
         var now: Int64 = 1000
         var tokens: [UInt64] = []
         for i in 0..<5 {
-            guard case .lockGrant(_, let lease)? = table.tryAcquire(name: "l", owner: "o\(i)", leaseId: "id\(i)", ttlMs: 100, nowMs: now)
+            guard
+                case .lockGrant(_, let lease)? = table.tryAcquire(
+                    name: "l", owner: "o\(i)", leaseId: "id\(i)", ttlMs: 100, nowMs: now)
             else { return XCTFail("free lock not granted") }
             tokens.append(lease.fencingToken)
             XCTAssertNil(table.tryAcquire(name: "l", owner: "x", leaseId: "x", ttlMs: 100, nowMs: now), "held")
@@ -53,7 +55,8 @@ final class LockTests: XCTestCase {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<4 {
                 group.addTask {
-                    let lease = try await engine.acquireLock(name: "q", owner: "w\(i)", ttlMs: 60_000, waitMs: 10_000, leaseId: "w\(i)")
+                    let lease = try await engine.acquireLock(
+                        name: "q", owner: "w\(i)", ttlMs: 60_000, waitMs: 10_000, leaseId: "w\(i)")
                     await order.append(i)
                     try await engine.releaseLock(name: "q", leaseId: lease.leaseId)
                 }

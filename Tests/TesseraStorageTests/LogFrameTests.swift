@@ -8,9 +8,13 @@ final class LogFrameTests: XCTestCase {
 
     func sampleMutations() -> [Mutation] {
         [
-            .put(keyspace: "ks", key: "k1", item: StoredItem(value: bytes("v1"), contentType: "text/plain", version: version, expiresAtMs: 77)),
+            .put(
+                keyspace: "ks", key: "k1",
+                item: StoredItem(value: bytes("v1"), contentType: "text/plain", version: version, expiresAtMs: 77)),
             .delete(keyspace: "ks", key: "k2", reason: .expire, version: version),
-            .keyspacePut(KeyspaceConfig(name: "ks", consistency: .strong, replicas: 5, changeRetentionSeconds: 9, createdAtMs: 3)),
+            .keyspacePut(
+                KeyspaceConfig(name: "ks", consistency: .strong, replicas: 5, changeRetentionSeconds: 9, createdAtMs: 3)
+            ),
             .keyspaceDrop(name: "old"),
             .lockGrant(name: "l", lease: LockLease(leaseId: "id", owner: "o", fencingToken: 9, expiresAtMs: 5)),
             .lockFree(name: "l", lastToken: 9),

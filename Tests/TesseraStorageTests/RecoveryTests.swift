@@ -9,7 +9,8 @@ final class RecoveryTests: XCTestCase {
         let dir = temporaryDirectory(self)
         var engine: StorageEngine? = try openEngine(dir)
         for i in 0..<200 {
-            _ = try await engine!.put(keyspace: "default", key: "k\(i)", value: bytes("v\(i)"), contentType: "text/plain")
+            _ = try await engine!.put(
+                keyspace: "default", key: "k\(i)", value: bytes("v\(i)"), contentType: "text/plain")
         }
         try await engine!.delete(keyspace: "default", key: "k7")
         _ = try await engine!.putKeyspace(KeyspaceConfig(name: "other", replicas: 2))
@@ -40,7 +41,8 @@ final class RecoveryTests: XCTestCase {
         let dir = temporaryDirectory(self)
         let engine = try openEngine(dir)
         for i in 0..<50 {
-            _ = try await engine.put(keyspace: "default", key: "k\(i)", value: bytes("v\(i)"), contentType: "text/plain")
+            _ = try await engine.put(
+                keyspace: "default", key: "k\(i)", value: bytes("v\(i)"), contentType: "text/plain")
         }
         let copy = try crashCopy(of: dir)
         engine.close()
@@ -99,11 +101,13 @@ final class RecoveryTests: XCTestCase {
         let dir = temporaryDirectory(self)
         let engine = try openEngine(dir, snapshotBytes: 1 << 16)
         for i in 0..<100 {
-            _ = try await engine.put(keyspace: "default", key: "k\(i)", value: bytes("a\(i)"), contentType: "text/plain")
+            _ = try await engine.put(
+                keyspace: "default", key: "k\(i)", value: bytes("a\(i)"), contentType: "text/plain")
         }
         try engine.takeSnapshot()
         for i in 50..<150 {
-            _ = try await engine.put(keyspace: "default", key: "k\(i)", value: bytes("b\(i)"), contentType: "text/plain")
+            _ = try await engine.put(
+                keyspace: "default", key: "k\(i)", value: bytes("b\(i)"), contentType: "text/plain")
         }
         try await engine.delete(keyspace: "default", key: "k0")
         let copy = try crashCopy(of: dir)
@@ -118,7 +122,8 @@ final class RecoveryTests: XCTestCase {
         XCTAssertEqual(try recovered.get(keyspace: "default", key: "k149")?.value, bytes("b149"))
         XCTAssertEqual(try recovered.itemCount(keyspace: "default"), 149)
         // Versions keep increasing past everything recovered.
-        let result = try await recovered.put(keyspace: "default", key: "k1", value: bytes("c"), contentType: "text/plain")
+        let result = try await recovered.put(
+            keyspace: "default", key: "k1", value: bytes("c"), contentType: "text/plain")
         XCTAssertGreaterThan(result.version, try recovered.get(keyspace: "default", key: "k149")!.version)
     }
 

@@ -70,4 +70,3 @@ enum Headers {
         return Fence(lock: name, token: token)
     }
 }
-

@@ -42,7 +42,8 @@ final class NodeMetrics: Sendable {
     private func connectionGauge(_ proto: String) -> Gauge {
         registry.makeGauge(
             descriptor: .init(
-                namespace: "tessera", metricName: "active_connections", unitName: "", helpText: "Open client connections"),
+                namespace: "tessera", metricName: "active_connections", unitName: "",
+                helpText: "Open client connections"),
             labels: [("protocol", proto)])
     }
 

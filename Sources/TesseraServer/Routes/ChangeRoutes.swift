@@ -21,7 +21,8 @@ struct ChangeRoutes {
         let prefix = request.query("prefix") ?? ""
         let limit = try request.queryInt("limit", in: 1...10_000) ?? 1000
         let streaming = request.headers[.accept]?.contains("text/event-stream") ?? false
-        let cursorText = streaming ? (request.headers[Self.lastEventID] ?? request.query("cursor")) : request.query("cursor")
+        let cursorText =
+            streaming ? (request.headers[Self.lastEventID] ?? request.query("cursor")) : request.query("cursor")
         let cursor = try parseCursor(cursorText, feed: feed)
         _ = try feed.read(after: cursor, prefix: prefix, limit: 1)
         if streaming { return stream(feed, from: cursor, prefix: prefix) }
@@ -87,7 +88,9 @@ struct ChangeRoutes {
                         out.field("code", error.code.rawValue)
                         out.field("message", error.message)
                         out.endObject()
-                        try await writer.write(ByteBuffer(string: "event: error\ndata: " + String(decoding: out.bytes, as: UTF8.self) + "\n\n"))
+                        try await writer.write(
+                            ByteBuffer(
+                                string: "event: error\ndata: " + String(decoding: out.bytes, as: UTF8.self) + "\n\n"))
                         break
                     }
                     if events.isEmpty {
@@ -98,7 +101,8 @@ struct ChangeRoutes {
                             continue
                         }
                         let left = Duration.milliseconds(keepAliveMs) - idle
-                        let ms = Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+                        let ms = Int(
+                            left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
                         await feed.waitForEvents(after: position, timeoutMs: max(1, ms))
                         continue
                     }

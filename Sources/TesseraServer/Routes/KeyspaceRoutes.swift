@@ -14,7 +14,9 @@ struct KeyspaceRoutes {
         router.get("/v1/keyspaces") { _, _ in list() }
         router.post("/v1/keyspaces/{ks}/indexes") { request, context -> Response in
             let ks = try request.name("ks", context, kind: "keyspace")
-            guard engine.keyspace(ks) != nil else { throw TesseraError(.keyspaceNotFound, "keyspace \(ks) does not exist") }
+            guard engine.keyspace(ks) != nil else {
+                throw TesseraError(.keyspaceNotFound, "keyspace \(ks) does not exist")
+            }
             throw TesseraError.badRequest("secondary indexes are not available yet in this version")
         }
     }
@@ -70,7 +72,9 @@ struct KeyspaceRoutes {
             out.beginObject()
             out.key("keyspaces")
             out.beginArray()
-            for config in engine.keyspaces() { write(config, items: (try? engine.itemCount(keyspace: config.name)) ?? 0, to: &out) }
+            for config in engine.keyspaces() {
+                write(config, items: (try? engine.itemCount(keyspace: config.name)) ?? 0, to: &out)
+            }
             out.endArray()
             out.endObject()
         }
