@@ -32,10 +32,7 @@ struct Dev: AsyncParsableCommand {
             throw Refusal(
                 message: "this version runs a single node; multi-node clusters and the gateway are not built yet")
         }
-        var options = NodeOptions()
-        options.listen = listen
-        options.dataDir = dataDir
-        let config = try options.config()
+        let config = try NodeOptions.parse(["--listen", listen, "--data-dir", dataDir]).config()
         print("tessera dev: 1 node")
         print("  n1  http://\(config.address)  data: \(config.dataDirectory)")
         print("Ctrl-C stops it.")
