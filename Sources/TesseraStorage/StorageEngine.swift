@@ -63,6 +63,14 @@ public final class StorageEngine: Sendable {
 
     /// Flushes the log, takes a snapshot when the log has grown, and releases the data directory.
     public func close() {
+        // Wait for a background snapshot to finish, then take the last one ourselves.
+        while !snapshotting.withLock({ busy in
+            if busy { return false }
+            busy = true
+            return true
+        }) {
+            usleep(10_000)
+        }
         if wal.bytesSinceLastRotation > 0 {
             do { try takeSnapshot() } catch { logger.error("snapshot at shutdown failed: \(error)") }
         }
