@@ -303,7 +303,7 @@ redis_preload() {
 
 # ---------------------------------------------------------------- run
 log "results in $RESULTS, data in $WORK ($FS_TYPE, one 4 KiB O_DSYNC write: ${FSYNC_MS:-?} ms; load average $LOAD_AT_START)"
-log "versions: $("$TESSERA" --version 2>/dev/null || echo tessera), $(etcd --version | head -1), $(redis-server --version | awk '{print $3}'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
+log "versions: tessera $TESSERA, $(etcd --version | head -1), $(redis-server --version | awk '{print $3}'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
 
 start_tessera tessera $TESSERA_PORT "$WORK/tessera"
 start_etcd
@@ -416,7 +416,7 @@ for s in tessera etcd redis; do
   RP50[$s]=$(col $s get 5); RP99[$s]=$(col $s get 6)
   ERR[$s]="$(total $s 8) / $(total $s 9)"
 done
-LABEL_tessera="Tessera $("$TESSERA" --version 2>/dev/null | awk '{print $NF}') (sync=always)"
+LABEL_tessera="Tessera (sync=always)"
 LABEL_etcd="etcd $(etcd --version | awk 'NR == 1 {print $3}') (1 member, JSON gateway)"
 LABEL_redis="Redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') (AOF, fsync always)"
 declare -A LABEL=([tessera]=$LABEL_tessera [etcd]=$LABEL_etcd [redis]=$LABEL_redis)

@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import Synchronization
 import TesseraStorage
 
 /// The node's Prometheus metrics: request counters and latency histograms by route template, connection and
@@ -17,18 +18,35 @@ final class NodeMetrics: Sendable {
         _ = connectionGauge("http")
     }
 
+    private struct RequestSeries {
+        let counter: Prometheus.Counter
+        let histogram: DurationHistogram
+    }
+
+    /// The series of each (method, route, status), so the hot path skips the registry's label lookups.
+    private let requestSeries = Mutex<[String: RequestSeries]>([:])
+
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeCounter(
+        let key = method + " " + route + " " + String(status)
+        if let series = requestSeries.withLock({ $0[key] }) {
+            series.counter.increment()
+            series.histogram.record(duration)
+            return
+        }
+        let counter = registry.makeCounter(
             descriptor: .init(
                 namespace: "tessera", metricName: "http_requests", unitName: "total", helpText: "HTTP requests served"),
             labels: [("method", method), ("route", route), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
+        )
+        let histogram = registry.makeDurationHistogram(
             descriptor: .init(
                 namespace: "tessera", metricName: "http_request_duration", unitName: "seconds",
                 helpText: "HTTP request latency by route"),
             labels: [("route", route)], buckets: Self.latencyBuckets
-        ).record(duration)
+        )
+        requestSeries.withLock { $0[key] = RequestSeries(counter: counter, histogram: histogram) }
+        counter.increment()
+        histogram.record(duration)
     }
 
     private func subscriberGauge(_ kind: String) -> Gauge {
