@@ -20,6 +20,8 @@ public struct KeyspaceConfig: Sendable, Equatable {
     public var encryptionMode: String
     /// When it was created (Unix ms).
     public var createdAtMs: Int64
+    /// The secondary index definitions, as a JSON array (interpreted by the index layer, kept opaque here).
+    public var indexesJSON: String
 
     /// The defaults of API.md.
     public static let defaultReplicas = 3
@@ -30,7 +32,7 @@ public struct KeyspaceConfig: Sendable, Equatable {
     public init(
         name: String, consistency: Consistency = .available, replicas: Int = defaultReplicas,
         changeRetentionSeconds: Int = defaultChangeRetentionSeconds, encryptionMode: String = "none",
-        createdAtMs: Int64 = 0
+        createdAtMs: Int64 = 0, indexesJSON: String = "[]"
     ) {
         self.name = name
         self.consistency = consistency
@@ -38,5 +40,6 @@ public struct KeyspaceConfig: Sendable, Equatable {
         self.changeRetentionSeconds = changeRetentionSeconds
         self.encryptionMode = encryptionMode
         self.createdAtMs = createdAtMs
+        self.indexesJSON = indexesJSON
     }
 }

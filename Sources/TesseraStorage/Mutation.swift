@@ -118,13 +118,14 @@ extension KeyspaceConfig {
         w.u64(UInt64(changeRetentionSeconds))
         w.string(encryptionMode)
         w.i64(createdAtMs)
+        w.string(indexesJSON)
     }
 
     static func decode(from r: inout BinaryReader) throws -> KeyspaceConfig {
         KeyspaceConfig(
             name: try r.string(), consistency: Consistency(rawValue: try r.string()) ?? .available,
             replicas: Int(try r.u32()), changeRetentionSeconds: Int(try r.u64()), encryptionMode: try r.string(),
-            createdAtMs: try r.i64())
+            createdAtMs: try r.i64(), indexesJSON: try r.string())
     }
 }
 

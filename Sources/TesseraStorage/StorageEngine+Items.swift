@@ -71,8 +71,11 @@ extension StorageEngine {
             let item = StoredItem(
                 value: value, contentType: contentType, version: version,
                 expiresAtMs: ttlMs.map { now + max(1, $0) } ?? 0)
+            let observer = currentObserver
+            try observer?.validate(keyspace: keyspace, key: key, item: item)
             let lsn = try log([.put(keyspace: keyspace, key: key, item: item)])
             state.put(itemKey, item)
+            observer?.apply(keyspace: keyspace, key: key, item: item)
             return (PutResult(created: current == nil, version: version), lsn)
         }
         try await awaitDurable(lsn)
@@ -97,6 +100,7 @@ extension StorageEngine {
             }
             let lsn = try log([.delete(keyspace: keyspace, key: key, reason: .delete, version: nextVersion())])
             state.remove(itemKey)
+            currentObserver?.apply(keyspace: keyspace, key: key, item: nil)
             return lsn
         }
         try await awaitDurable(lsn)

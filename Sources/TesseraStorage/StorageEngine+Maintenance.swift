@@ -30,6 +30,7 @@ extension StorageEngine {
                             keyspace: keyspace, key: key.string, reason: .expire, version: nextVersion())
                         guard (try? log([mutation])) != nil else { return }
                         state.remove(key)
+                        currentObserver?.apply(keyspace: keyspace, key: key.string, item: nil)
                     }
                 }
             }

@@ -57,11 +57,19 @@ extension StorageEngine {
                 }
             }
             guard !mutations.isEmpty else { return (TransactionResult(succeeded: succeeded, results: results), nil) }
+            let observer = currentObserver
+            for case .put(_, let key, let item) in mutations {
+                try observer?.validate(keyspace: keyspace, key: key, item: item)
+            }
             let lsn = try log(mutations)
             for mutation in mutations {
                 switch mutation {
-                case .put(_, let key, let item): state.put(ItemKey(key), item)
-                case .delete(_, let key, _, _): state.remove(ItemKey(key))
+                case .put(_, let key, let item):
+                    state.put(ItemKey(key), item)
+                    observer?.apply(keyspace: keyspace, key: key, item: item)
+                case .delete(_, let key, _, _):
+                    state.remove(ItemKey(key))
+                    observer?.apply(keyspace: keyspace, key: key, item: nil)
                 default: break
                 }
             }

@@ -18,6 +18,7 @@ public final class StorageEngine: Sendable {
     let wallClock: @Sendable () -> Int64
     let logger: Logger
     let snapshotting = Mutex(false)
+    let observer = Mutex<(any ItemObserver)?>(nil)
     let lockFileDescriptor: Int32
 
     /// The name of the keyspace that always exists.
