@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tessera", targets: ["tessera"]),
+        .executable(name: "tessera-sim", targets: ["tessera-sim"]),
         .library(name: "TesseraCore", targets: ["TesseraCore"]),
         .library(name: "TesseraStorage", targets: ["TesseraStorage"]),
         .library(name: "TesseraServer", targets: ["TesseraServer"]),
@@ -27,6 +28,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "TesseraCore", swiftSettings: swiftSettings),
+        .target(name: "TesseraRaft", swiftSettings: swiftSettings),
+        .target(name: "TesseraSimulation", dependencies: ["TesseraRaft"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "tessera-sim", dependencies: ["TesseraRaft", "TesseraSimulation"], swiftSettings: swiftSettings),
         .target(
             name: "TesseraStorage",
             dependencies: [
@@ -72,6 +77,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TesseraRaftTests", dependencies: ["TesseraRaft"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TesseraSimulationTests", dependencies: ["TesseraRaft", "TesseraSimulation"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TesseraIntegrationTests",
