@@ -88,7 +88,7 @@ for p in $TESSERA_PORT $TESSERA_DIAG_PORT $ETCD_PORT $ETCD_PEER_PORT $REDIS_PORT
 done
 
 WORK=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/tessera-kvbench.XXXXXX")
-FS_TYPE=$(stat -f -c %T "$WORK")
+FS_TYPE=$(df --output=fstype "$WORK" 2>/dev/null | tail -1 || stat -f -c %T "$WORK")
 [[ $FS_TYPE != tmpfs && $FS_TYPE != ramfs ]] ||
   log "WARNING: $WORK is on $FS_TYPE: fsync is free there, the durable figures mean nothing (set BENCH_TMPDIR)"
 
@@ -97,6 +97,7 @@ FSYNC_MS=$(dd if=/dev/zero of="$WORK/dsync-probe" bs=4k count=200 oflag=dsync 2>
   awk '/copied/ {for (i = 1; i <= NF; i++) if ($i == "s,") print sprintf("%.2f", $(i - 1) * 1000 / 200)}')
 rm -f "$WORK/dsync-probe"
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+ps -eo pid,etime,time,pcpu,comm --sort=-pcpu | head -8 >"$RESULTS/processes-at-start.txt" || true
 
 # ---------------------------------------------------------------- process control
 declare -A PIDS=()
@@ -179,6 +180,7 @@ start_redis() {
 
 # ---------------------------------------------------------------- measurement helpers
 CLK_TCK=$(getconf CLK_TCK)
+NCPU=$(nproc)
 proc_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime + stime
 machine_ticks() { awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5, $6}' /proc/stat; } # total idle iowait
 now() { date +%s.%N; }
@@ -191,7 +193,9 @@ run_loadgen() {
   # times: "0m1.234s 0m0.567s" (children user, sys)
   awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } printf "%.2f\n", n }' <<<"$t"
 }
-# Wraps one timed phase with CPU accounting. Sets CPU_LINE="server% loadgen% busy% iowait%".
+# Wraps one timed phase with CPU accounting. Sets CPU_LINE="server% loadgen% busy% iowait% others%":
+# server and load generator in % of one core; busy and iowait in % of the whole machine; others =
+# what every other process used (% of one core), i.e. noise from outside the benchmark.
 begin_cpu() {
   CPU_PID=$1
   CPU_T0=$(now)
@@ -204,15 +208,17 @@ end_cpu() { # loadgen-cpu-seconds
   p1=$(proc_ticks "$CPU_PID")
   read -r m1 i1 w1 < <(machine_ticks)
   CPU_LINE=$(awk -v t0="$CPU_T0" -v t1="$t1" -v p0="$CPU_P0" -v p1="$p1" -v hz="$CLK_TCK" -v lg="$1" \
-    -v m0="$CPU_M0" -v m1="$m1" -v i0="$CPU_I0" -v i1="$i1" -v w0="$CPU_W0" -v w1="$w1" 'BEGIN {
+    -v m0="$CPU_M0" -v m1="$m1" -v i0="$CPU_I0" -v i1="$i1" -v w0="$CPU_W0" -v w1="$w1" -v n="$NCPU" 'BEGIN {
       wall = t1 - t0; dm = m1 - m0
-      printf "%.0f %.0f %.0f %.0f", 100 * (p1 - p0) / hz / wall, 100 * lg / wall,
-        100 * (dm - (i1 - i0) - (w1 - w0)) / dm, 100 * (w1 - w0) / dm }')
+      server = 100 * (p1 - p0) / hz / wall; loadgen = 100 * lg / wall
+      busy = 100 * (dm - (i1 - i0) - (w1 - w0)) / dm
+      others = busy * n - server - loadgen; if (others < 0) others = 0
+      printf "%.0f %.0f %.0f %.0f %.0f", server, loadgen, busy, 100 * (w1 - w0) / dm, others }')
 }
 json_field() { jq -r ".$2" <<<"$1"; }
 
 # One timed wrk phase. Appends to $SUMMARY:
-# system op round ops/s p50_ms p99_ms requests non2xx socket_errors server% loadgen% busy% iowait%
+# system op round ops/s p50_ms p99_ms requests non2xx socket_errors server% loadgen% busy% iowait% others%
 wrk_phase() { # system op round port server-pid [lua-system]
   local system=$1 op=$2 round=$3 port=$4 pid=$5 lua_system=${6:-$1}
   local out="$RESULTS/$system-$op-r$round.txt" lg
@@ -225,10 +231,10 @@ wrk_phase() { # system op round port server-pid [lua-system]
   [[ -n $j ]] || { log "wrk printed no result for $system $op (see $out)"; cat "$out" >&2; return 1; }
   local sock
   sock=$(jq '.errors_connect + .errors_read + .errors_write + .errors_timeout' <<<"$j")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$system" "$op" "$round" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$system" "$op" "$round" \
     "$(json_field "$j" rps)" "$(json_field "$j" p50_ms)" "$(json_field "$j" p99_ms)" \
     "$(json_field "$j" requests)" "$(json_field "$j" errors_status)" "$sock" "${CPU_LINE// /$'\t'}" >>"$SUMMARY"
-  log "$(printf '%-8s %-3s round %s: %9.0f ops/s  p50 %7.2f ms  p99 %7.2f ms  non-2xx %s  socket errors %s  cpu server/loadgen/machine/iowait %s%%' \
+  log "$(printf '%-8s %-3s round %s: %9.0f ops/s  p50 %7.2f ms  p99 %7.2f ms  non-2xx %s  socket errors %s  cpu server/loadgen/machine/iowait/others %s%%' \
     "$system" "$op" "$round" "$(json_field "$j" rps)" "$(json_field "$j" p50_ms)" "$(json_field "$j" p99_ms)" \
     "$(json_field "$j" errors_status)" "$sock" "${CPU_LINE// //}")"
 }
@@ -251,18 +257,20 @@ redis_phase() { # op round
   local row
   row=$(tr -d '"' <"$out" | awk -F, -v t="${test^^}" '$1 == t {print $2, $5, $7}')
   [[ -n $row ]] || { log "redis-benchmark printed no result (see $out)"; cat "$out" >&2; return 1; }
-  local rps p50 p99 calls0 bad0 calls1 bad1 failed
+  local rps p50 p99 calls0 bad0 calls1 bad1 failed n=${REDIS_N[$op]}
   read -r rps p50 p99 <<<"$row"
+  # Size the next phase from this one's rate, so that it lasts about DURATION seconds too.
+  REDIS_N[$op]=$(awk -v r="$rps" -v d="$DURATION" 'BEGIN {n = int(r * d); if (n < 10000) n = 10000; print n}')
   read -r calls0 bad0 <<<"$s0"
   read -r calls1 bad1 <<<"$s1"
   # redis-benchmark reports no errors: count the server's failed or rejected calls of the command,
   # and requests it never executed, as failed requests.
-  failed=$((bad1 - bad0 + (REDIS_N[$op] > calls1 - calls0 ? REDIS_N[$op] - (calls1 - calls0) : 0)))
+  failed=$((bad1 - bad0 + (n > calls1 - calls0 ? n - (calls1 - calls0) : 0)))
   printf 'redis-benchmark wall %.1f s; server executed %s %s calls, %s failed or rejected\n' \
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$((calls1 - calls0))" "$test" "$((bad1 - bad0))" >>"$out"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' redis "$op" "$round" "$rps" "$p50" "$p99" \
-    "${REDIS_N[$op]}" "$failed" 0 "${CPU_LINE// /$'\t'}" >>"$SUMMARY"
-  log "$(printf '%-8s %-3s round %s: %9.0f ops/s  p50 %7.2f ms  p99 %7.2f ms  failed %s  cpu server/loadgen/machine/iowait %s%%' \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' redis "$op" "$round" "$rps" "$p50" "$p99" \
+    "$n" "$failed" 0 "${CPU_LINE// /$'\t'}" >>"$SUMMARY"
+  log "$(printf '%-8s %-3s round %s: %9.0f ops/s  p50 %7.2f ms  p99 %7.2f ms  failed %s  cpu server/loadgen/machine/iowait/others %s%%' \
     redis "$op" "$round" "$rps" "$p50" "$p99" "$failed" "${CPU_LINE// //}")"
 }
 
@@ -337,14 +345,13 @@ redis_count=$(rcli dbsize)
 [[ $redis_count == "$KEYS" ]] || { log "redis holds $redis_count keys, not $KEYS"; exit 1; }
 log "all three hold $KEYS keys; memory after start / after preload (KiB RSS): tessera ${MEM0[tessera]}/${MEM1[tessera]}, etcd ${MEM0[etcd]}/${MEM1[etcd]}, redis ${MEM0[redis]}/${MEM1[redis]} (used_memory ${MEM0[redis_used]}/${MEM1[redis_used]} B)"
 
-# redis-benchmark runs a request count, not a duration: size it from a short calibration run.
+# redis-benchmark runs a request count, not a duration: size it from a short calibration run,
+# then from each round's rate (redis_phase does that).
 for op in put get; do
   REDIS_N[$op]=50000
   redis_phase "$op" 0 >/dev/null 2>&1 || true
-  rps=$(awk -F'\t' -v op="$op" '$1 == "redis" && $2 == op && $3 == 0 {print $4}' "$SUMMARY")
-  REDIS_N[$op]=$(awk -v r="${rps:-20000}" -v d="$DURATION" 'BEGIN {n = int(r * d); if (n < 10000) n = 10000; print n}')
 done
-log "redis-benchmark requests per phase: set ${REDIS_N[put]}, get ${REDIS_N[get]}"
+log "redis-benchmark requests in round 1: set ${REDIS_N[put]}, get ${REDIS_N[get]}"
 # Round 0 was calibration only (Tessera and etcd were warmed up by their preload).
 awk -F'\t' '$3 != "0"' "$SUMMARY" >"$SUMMARY.tmp" && mv "$SUMMARY.tmp" "$SUMMARY"
 
@@ -387,10 +394,11 @@ if [[ $DIAGNOSE == 1 ]]; then
     prec=$!
     wrk_phase tessera-perfrecord put d $TESSERA_PORT "$pid" tessera
     wait $prec || true
-    perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null |
+    perf report -i "$WORK/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null |
       grep -v '^#' | grep -v '^$' | head -25 >"$RESULTS/perf-dso.txt" || true
     perf report -i "$WORK/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null |
-      grep -v '^#' | grep -v '^$' | head -40 >"$RESULTS/perf-symbols.txt" || true
+      grep -v '^#' | grep -v '^$' | head -40 | { command -v swift-demangle >/dev/null && swift-demangle --simplified || cat; } \
+      >"$RESULTS/perf-symbols.txt" || true
     perf report -i "$WORK/perf.data" --no-children --sort comm --stdio -g none 2>/dev/null |
       grep -v '^#' | grep -v '^$' | head -20 >"$RESULTS/perf-threads.txt" || true
   else
@@ -399,6 +407,7 @@ if [[ $DIAGNOSE == 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- report
+redis_counts() { awk -F'\t' -v o="$1" '$1 == "redis" && $2 == o && $3 ~ /^[0-9]+$/ {printf "%s%s", (n++ ? ", " : ""), $7}' "$SUMMARY"; }
 median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 col() { # system op column -> median over the numbered rounds
   awk -F'\t' -v s="$1" -v o="$2" -v c="$3" '$1 == s && $2 == o && $3 ~ /^[0-9]+$/ {print $c}' "$SUMMARY" | median
@@ -445,21 +454,21 @@ MEMTABLE=$RESULTS/memory.md
 
 CPUTABLE=$RESULTS/cpu.md
 {
-  echo "| Phase (median of rounds) | ops/s | server CPU | load generator CPU | machine busy | iowait |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  echo "| Phase (median of rounds) | ops/s | server CPU | load generator CPU | other processes | machine busy | iowait |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   for s in tessera etcd redis; do
     for op in put get; do
       name=$([[ $op == put ]] && echo writes || echo reads)
-      echo "| ${s} $name | $(fmt_int "$(col $s $op 4)") | $(col $s $op 10)% | $(col $s $op 11)% | $(col $s $op 12)% | $(col $s $op 13)% |"
+      echo "| ${s} $name | $(fmt_int "$(col $s $op 4)") | $(col $s $op 10)% | $(col $s $op 11)% | $(col $s $op 14)% | $(col $s $op 12)% | $(col $s $op 13)% |"
     done
   done
 } >"$CPUTABLE"
 
 if [[ $DIAGNOSE == 1 ]]; then
   {
-    echo "| Tessera diagnostic run | ops/s | p50 / p99 (ms) | non-2xx | server CPU | load generator CPU | machine busy | iowait |"
+    echo "| Tessera diagnostic run | ops/s | p50 / p99 (ms) | non-2xx | server CPU | load generator CPU | other processes | machine busy |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-    awk -F'\t' '$3 == "d"' "$SUMMARY" | while IFS=$'\t' read -r s op _ rps p50 p99 _ st _ c1 c2 c3 c4; do
+    awk -F'\t' '$3 == "d"' "$SUMMARY" | while IFS=$'\t' read -r s op _ rps p50 p99 _ st _ c1 c2 c3 _ c5; do
       case $s in
       tessera-health) what="GET /v1/health, 64 conns (HTTP stack, no storage)" ;;
       tessera-interval) what="PUT, 64 conns, --sync interval:100 (fsync off the ack path)" ;;
@@ -468,7 +477,7 @@ if [[ $DIAGNOSE == 1 ]]; then
       tessera-perfrecord) what="PUT, 64 conns, sync=always, under perf record -F 499 -g" ;;
       *) what="$s $op" ;;
       esac
-      echo "| $what | $(fmt_int "$rps") | $(fmt_ms "$p50") / $(fmt_ms "$p99") | $st | $c1% | $c2% | $c3% | $c4% |"
+      echo "| $what | $(fmt_int "$rps") | $(fmt_ms "$p50") / $(fmt_ms "$p99") | $st | $c1% | $c2% | $c5% | $c3% |"
     done
   } >"$DIAG"
 fi
@@ -494,11 +503,18 @@ SECTION=$RESULTS/section.md
   echo "  by \`wrk -t$THREADS -c$CONNS --latency\` with \`bench/kv.lua\` (every request prebuilt, a random key per"
   echo "  request). Redis: \`redis-server --appendonly yes --appendfsync always --save \"\"\`, driven by"
   echo "  \`redis-benchmark -c $CONNS -d $VALUE_BYTES -r $KEYS -t set|get\` (one thread, no pipelining), with a request count"
-  echo "  sized to last about ${DURATION} s (set ${REDIS_N[put]}, get ${REDIS_N[get]})."
+  echo "  sized from the previous run's rate to last about ${DURATION} s (set: $(redis_counts put), get: $(redis_counts get) requests)."
   echo "- Failed requests: wrk's non-2xx answers and socket errors; for Redis, error replies plus requests the"
   echo "  server never counted. Any non-zero count there means the row is not trustworthy."
   echo
   cat "$TABLE"
+  OTHERS=$(awk -F'\t' '$3 ~ /^[0-9]+$/ {print $14}' "$SUMMARY" | median)
+  if awk -v o="$OTHERS" 'BEGIN {exit !(o >= 20)}'; then
+    echo
+    echo "**Warning: other processes on this machine (outside the benchmark) used a median ${OTHERS}% of a core"
+    echo "during the timed phases; the figures above are depressed by that noise** (interleaving spreads it"
+    echo "over the three systems; see the CPU table below)."
+  fi
   echo
   echo "Memory per stored key: resident memory after preloading $(fmt_int "$KEYS") keys minus right after start, divided"
   echo "by the key count (so it includes connection buffers and, for Tessera, the change log of those writes)."
@@ -528,6 +544,22 @@ SECTION=$RESULTS/section.md
       echo '```'
       head -10 "$RESULTS/perf-dso.txt"
       echo '```'
+      if [[ -s $RESULTS/perf-threads.txt ]]; then
+        echo
+        echo "By thread name (NIO event loops, the Swift concurrency pool \`com.apple.root.default-qos\`, others):"
+        echo
+        echo '```'
+        head -8 "$RESULTS/perf-threads.txt"
+        echo '```'
+      fi
+      if [[ -s $RESULTS/perf-symbols.txt ]]; then
+        echo
+        echo "Hottest symbols:"
+        echo
+        echo '```'
+        head -15 "$RESULTS/perf-symbols.txt" | cut -c1-150
+        echo '```'
+      fi
     fi
   fi
 } >"$SECTION"
@@ -537,7 +569,7 @@ cat "$SECTION"
 
 if [[ $WRITE_REPORT == 1 ]]; then
   mkdir -p "$(dirname "$REPORT")"
-  [[ -f $REPORT ]] || printf '# Benchmarks\n\n' >"$REPORT"
+  [[ -f $REPORT ]] || printf '# Benchmarks\n' >"$REPORT"
   # Replace this benchmark's section (up to the next "## " heading), keep everything else.
   awk -v heading="$HEADING" -v section="$SECTION" '
     function emit() { while ((getline line < section) > 0) print line; print ""; done = 1 }
@@ -545,6 +577,6 @@ if [[ $WRITE_REPORT == 1 ]]; then
     skipping && /^## / { skipping = 0 }
     !skipping { print }
     END { if (!done) { print ""; emit() } }' "$REPORT" >"$RESULTS/benchmarks.md.new"
-  cat -s "$RESULTS/benchmarks.md.new" >"$REPORT"
+  cat "$RESULTS/benchmarks.md.new" >"$REPORT"
   log "wrote $REPORT"
 fi

@@ -2,7 +2,7 @@
 --
 --   wrk ... -s bench/kv.lua http://127.0.0.1:PORT -- SYSTEM OP KEYS VALUE_BYTES
 --
--- SYSTEM  tessera | etcd | tessera-health
+-- SYSTEM  tessera | etcd | tessera-health (GET /v1/health whatever OP, for the diagnostics)
 -- OP      put     random key among KEYS, a VALUE_BYTES value
 --         get     random key among KEYS
 --         preload every key 0..KEYS-1 once across all threads (extra args: THREADS MARKER_DIR);
