@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -15,7 +16,12 @@ public struct TesseraNode: Sendable {
         let options = StorageOptions(
             directory: config.dataDirectory, partitionCount: config.partitions, syncPolicy: config.syncPolicy,
             snapshotLogBytes: config.snapshotLogBytes, changeEventsMax: config.changeEventsMax)
-        let engine = try StorageEngine(options: options, logger: logger)
+        let engine = try StorageEngine(
+            options: options, logger: logger,
+            onFatal: { _ in
+                // A storage error stops the node rather than let it serve state it no longer trusts.
+                exit(70)
+            })
         if engine.partitioner.count != config.partitions {
             logger.warning(
                 "the data directory has \(engine.partitioner.count) partitions; --partitions \(config.partitions) is ignored"
@@ -55,8 +61,13 @@ public struct TesseraNode: Sendable {
             },
             logger: logger)
         let maintenance = MaintenanceService(engine: services.engine)
-        let group = ServiceGroup(
-            services: [app, maintenance], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Services stop in reverse order: the HTTP server first (open streams see the shutdown and end), then
+        // maintenance; a second signal or ten seconds end whatever still hangs.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: maintenance), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {

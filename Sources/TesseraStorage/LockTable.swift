@@ -89,7 +89,7 @@ public struct LockTable: Sendable {
                 .fenced, "fencing token \(token) of lock \(name) is stale: token \(last) has been granted",
                 details: ["currentToken": .int(Int64(last))])
         }
-        if token > last {
+        if last == 0 || token > last {
             throw .badRequest("fencing token \(token) was never granted for lock \(name)")
         }
     }

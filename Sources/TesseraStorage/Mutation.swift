@@ -45,6 +45,16 @@ public enum Mutation: Sendable, Equatable {
         case lockFree
     }
 
+    /// An upper bound of the encoded size, for sizing frames.
+    var encodedSizeEstimate: Int {
+        switch self {
+        case .put(let keyspace, let key, let item):
+            64 + keyspace.utf8.count + key.utf8.count + item.contentType.utf8.count + item.value.count
+        case .keyspacePut(let config): 128 + config.name.utf8.count + config.indexesJSON.utf8.count
+        default: 512
+        }
+    }
+
     func encode(into w: inout BinaryWriter) {
         switch self {
         case .put(let keyspace, let key, let item):

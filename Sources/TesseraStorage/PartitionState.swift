@@ -18,6 +18,9 @@ struct PartitionState {
     private(set) var expiries = Heap<Expiry>()
     /// Bytes of keys and values held (for `tessera_storage_bytes`).
     private(set) var bytes = 0
+    /// The LSN of the newest mutation applied here: a read waits until it is durable, so no reader ever sees a
+    /// write that a crash could still take back.
+    var lastLSN: UInt64 = 0
 
     var count: Int { items.count }
 

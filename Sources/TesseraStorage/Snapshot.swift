@@ -8,6 +8,8 @@
 enum Snapshot {
     static let magic: [UInt8] = Array("TESSNAP1".utf8)
     static let mutationsPerFrame = 4096
+    /// Frames stay far below what the reader accepts (`LogFrame.payloadBytesMax`).
+    static let frameBytesTarget = 16 << 20
 
     struct Header {
         var replayFromLSN: UInt64
@@ -23,12 +25,19 @@ enum Snapshot {
 
     static func encode(header: Header, mutations: [Mutation]) -> [UInt8] {
         var frames: [[UInt8]] = []
-        var index = 0
-        while index < mutations.count {
-            let end = min(index + mutationsPerFrame, mutations.count)
-            frames.append(LogFrame.encode(firstLSN: 0, mutations: Array(mutations[index..<end])))
-            index = end
+        var batch: [Mutation] = []
+        var batchBytes = 0
+        for mutation in mutations {
+            let size = mutation.encodedSizeEstimate
+            if !batch.isEmpty && (batch.count == mutationsPerFrame || batchBytes + size > frameBytesTarget) {
+                frames.append(LogFrame.encode(firstLSN: 0, mutations: batch))
+                batch = []
+                batchBytes = 0
+            }
+            batch.append(mutation)
+            batchBytes += size
         }
+        if !batch.isEmpty { frames.append(LogFrame.encode(firstLSN: 0, mutations: batch)) }
         var head = BinaryWriter()
         head.bytes.append(contentsOf: magic)
         head.u64(header.replayFromLSN)

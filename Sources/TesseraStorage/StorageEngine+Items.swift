@@ -43,11 +43,15 @@ public struct ScanPage: Sendable {
 }
 
 extension StorageEngine {
-    /// The live item at `key`.
-    public func get(keyspace: String, key: String) throws(TesseraError) -> StoredItem? {
+    /// The live item at `key`, once every write it may reflect is durable.
+    public func get(keyspace: String, key: String) async throws(TesseraError) -> StoredItem? {
         let store = try store(keyspace)
         let now = wallClock()
-        return store.partitions[partitioner.partition(of: key)].state.withLock { $0.get(ItemKey(key), nowMs: now) }
+        let (item, lsn) = store.partitions[partitioner.partition(of: key)].state.withLock {
+            ($0.get(ItemKey(key), nowMs: now), $0.lastLSN)
+        }
+        try await awaitDurable(lsn)
+        return item
     }
 
     /// Stores a value; acknowledged once durable.
@@ -75,6 +79,7 @@ extension StorageEngine {
             try observer?.validate(keyspace: keyspace, key: key, item: item)
             let lsn = try log([.put(keyspace: keyspace, key: key, item: item)])
             state.put(itemKey, item)
+            state.lastLSN = lsn
             observer?.apply(keyspace: keyspace, key: key, item: item)
             return (PutResult(created: current == nil, version: version), lsn)
         }
@@ -100,6 +105,7 @@ extension StorageEngine {
             }
             let lsn = try log([.delete(keyspace: keyspace, key: key, reason: .delete, version: nextVersion())])
             state.remove(itemKey)
+            state.lastLSN = lsn
             currentObserver?.apply(keyspace: keyspace, key: key, item: nil)
             return lsn
         }
@@ -131,7 +137,7 @@ extension StorageEngine {
     public func scan(
         keyspace: String, prefix: String = "", start: String? = nil, end: String? = nil, after: String? = nil,
         limit: Int
-    ) throws(TesseraError) -> ScanPage {
+    ) async throws(TesseraError) -> ScanPage {
         let store = try store(keyspace)
         var lower = ItemKey(prefix)
         if let start, ItemKey(start) > lower { lower = ItemKey(start) }
@@ -140,12 +146,15 @@ extension StorageEngine {
         let partitions: [Int] = partitioner.partition(ofPrefix: prefix).map { [$0] } ?? Array(0..<partitioner.count)
         let now = wallClock()
         var merged: [(ItemKey, StoredItem)] = []
+        var newest: UInt64 = 0
         for index in partitions {
-            let part = store.partitions[index].state.withLock {
-                $0.scan(from: lower, below: upper, prefix: prefix, limit: limit + 1, nowMs: now)
+            let part = store.partitions[index].state.withLock { state in
+                newest = max(newest, state.lastLSN)
+                return state.scan(from: lower, below: upper, prefix: prefix, limit: limit + 1, nowMs: now)
             }
             merged.append(contentsOf: part)
         }
+        try await awaitDurable(newest)
         merged.sort { $0.0 < $1.0 }
         let more = merged.count > limit
         if more { merged.removeSubrange(limit...) }

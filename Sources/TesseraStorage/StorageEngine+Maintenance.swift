@@ -28,8 +28,9 @@ extension StorageEngine {
                     for key in state.popExpired(nowMs: now, limit: 10_000) {
                         let mutation = Mutation.delete(
                             keyspace: keyspace, key: key.string, reason: .expire, version: nextVersion())
-                        guard (try? log([mutation])) != nil else { return }
+                        guard let lsn = try? log([mutation]) else { return }
                         state.remove(key)
+                        state.lastLSN = lsn
                         currentObserver?.apply(keyspace: keyspace, key: key.string, item: nil)
                     }
                 }
@@ -54,7 +55,7 @@ extension StorageEngine {
     /// Writes a snapshot of the whole state and removes the log segments it covers.
     public func takeSnapshot() throws {
         defer { snapshotting.withLock { $0 = false } }
-        let replayFrom = wal.rotate()
+        let replayFrom = try wal.rotate()
         var mutations: [Mutation] = []
         for store in registry.all {
             let config = store.config.withLock { $0 }

@@ -56,12 +56,16 @@ extension StorageEngine {
                     }
                 }
             }
-            guard !mutations.isEmpty else { return (TransactionResult(succeeded: succeeded, results: results), nil) }
+            // A transaction that writes nothing still answers only from durable state.
+            guard !mutations.isEmpty else {
+                return (TransactionResult(succeeded: succeeded, results: results), state.lastLSN)
+            }
             let observer = currentObserver
             for case .put(_, let key, let item) in mutations {
                 try observer?.validate(keyspace: keyspace, key: key, item: item)
             }
             let lsn = try log(mutations)
+            state.lastLSN = lsn
             for mutation in mutations {
                 switch mutation {
                 case .put(_, let key, let item):

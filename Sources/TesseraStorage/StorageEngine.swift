@@ -27,7 +27,8 @@ public final class StorageEngine: Sendable {
     /// Opens (creating or recovering) the data directory.
     public init(
         options: StorageOptions, logger: Logger = Logger(label: "tessera.storage"),
-        wallClock: @escaping @Sendable () -> Int64 = StorageEngine.systemMilliseconds
+        wallClock: @escaping @Sendable () -> Int64 = StorageEngine.systemMilliseconds,
+        onFatal: @escaping @Sendable (StorageError) -> Void = { _ in }
     ) throws {
         self.options = options
         self.logger = logger
@@ -46,7 +47,12 @@ public final class StorageEngine: Sendable {
         let segment = options.directory + "/" + WriteAheadLog.segmentName(firstLSN: recovered.nextLSN)
         wal = try WriteAheadLog(
             directory: options.directory, segmentPath: segment, nextLSN: recovered.nextLSN,
-            policy: options.syncPolicy, onDurable: { registry.publish($0) })
+            policy: options.syncPolicy, onDurable: { registry.publish($0) },
+            onFailure: { [logger] error in
+                // The state in memory may now hold writes the disk refused: stop serving it.
+                logger.critical("the log failed, stopping: \(error)")
+                onFatal(error)
+            })
         recovered.lockTable = LockTable()
         if registry[StorageEngine.defaultKeyspace] == nil {
             let config = KeyspaceConfig(name: StorageEngine.defaultKeyspace, createdAtMs: wallClock())
@@ -106,6 +112,7 @@ public final class StorageEngine: Sendable {
 
     /// Waits for durability, converting storage failures into a 503.
     func awaitDurable(_ lsn: UInt64) async throws(TesseraError) {
+        if wal.isDurable(lsn) { return }
         do {
             try await wal.waitDurable(lsn)
         } catch {

@@ -18,6 +18,7 @@ final class WriteAheadLog: @unchecked Sendable {
     private let directory: String
     private let policy: SyncPolicy
     private let onDurable: @Sendable (Committed) -> Void
+    private let onFailure: @Sendable (StorageError) -> Void
     private let condition = NSCondition()
 
     // Guarded by `condition`.
@@ -32,6 +33,8 @@ final class WriteAheadLog: @unchecked Sendable {
     private var failure: StorageError?
     private var bytesSinceRotation = 0
     private var pendingFrames = 0
+    /// The LSN at which the newest segment starts (guarded by `condition`).
+    private var rotatedAt: UInt64 = 0
 
     // Owned by the committer thread.
     private var fd: Int32
@@ -44,8 +47,9 @@ final class WriteAheadLog: @unchecked Sendable {
     /// Opens the log for appending at `segmentPath`, continuing with `nextLSN`.
     init(
         directory: String, segmentPath: String, nextLSN: UInt64, policy: SyncPolicy,
-        onDurable: @escaping @Sendable (Committed) -> Void
+        onDurable: @escaping @Sendable (Committed) -> Void, onFailure: @escaping @Sendable (StorageError) -> Void
     ) throws {
+        self.onFailure = onFailure
         self.directory = directory
         self.policy = policy
         self.onDurable = onDurable
@@ -89,6 +93,10 @@ final class WriteAheadLog: @unchecked Sendable {
         guard !stopping else { throw StorageError("the log is closed") }
         let first = nextLSN
         let frame = LogFrame.encode(firstLSN: first, mutations: mutations)
+        // Recovery refuses larger frames; the request limits keep writes far below this.
+        guard frame.count - LogFrame.headerBytes <= LogFrame.payloadBytesMax else {
+            throw StorageError("a frame of \(frame.count) bytes exceeds the log's limit")
+        }
         pending.append(contentsOf: frame)
         for (i, mutation) in mutations.enumerated() {
             pendingCommitted.append((first + UInt64(i), mutation))
@@ -98,6 +106,13 @@ final class WriteAheadLog: @unchecked Sendable {
         pendingFrames += 1
         condition.broadcast()
         return nextLSN - 1
+    }
+
+    /// Whether the mutation with `lsn` is already durable.
+    func isDurable(_ lsn: UInt64) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return durableLSN >= lsn
     }
 
     /// Returns once the mutation with `lsn` is durable (per the sync policy), or throws if the log failed.
@@ -117,14 +132,19 @@ final class WriteAheadLog: @unchecked Sendable {
         }
     }
 
-    /// Starts a new segment: every LSN below the returned one lives in older segments.
-    func rotate() -> UInt64 {
+    /// Starts a new segment and returns once it is open and the old one is synced: every LSN below the
+    /// returned one then lives, durably, in older segments, which a snapshot covering them may delete.
+    func rotate() throws(StorageError) -> UInt64 {
         condition.lock()
         defer { condition.unlock() }
-        rotation = (pending.count, pendingCommitted.count, nextLSN)
+        while rotation != nil && failure == nil { condition.wait() }
+        let lsn = nextLSN
+        rotation = (pending.count, pendingCommitted.count, lsn)
         bytesSinceRotation = 0
         condition.broadcast()
-        return nextLSN
+        while rotatedAt < lsn && failure == nil && !stopped { condition.wait() }
+        if let failure { throw failure }
+        return lsn
     }
 
     /// Writes what is pending, stops the committer thread and closes the file.
@@ -163,6 +183,12 @@ final class WriteAheadLog: @unchecked Sendable {
             let syncStart = DispatchTime.now()
             do {
                 try writeBatch(bytes, split: split)
+                if let split {
+                    condition.lock()
+                    rotatedAt = max(rotatedAt, split.lsn)
+                    condition.broadcast()
+                    condition.unlock()
+                }
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - syncStart.uptimeNanoseconds)
                 syncNanosAverage = syncNanosAverage == 0 ? elapsed : 0.8 * syncNanosAverage + 0.2 * elapsed
                 if !committed.isEmpty { onDurable(committed) }
@@ -251,9 +277,11 @@ final class WriteAheadLog: @unchecked Sendable {
                 return false
             }
         }
+        condition.broadcast()
         condition.unlock()
         for continuation in ready {
             if let error { continuation.resume(throwing: error) } else { continuation.resume() }
         }
+        if let error { onFailure(error) }
     }
 }

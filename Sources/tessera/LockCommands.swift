@@ -83,19 +83,23 @@ struct Watch: AsyncParsableCommand {
         if let prefix { query.append(("prefix", prefix)) }
         if let cursor { query.append(("cursor", cursor)) }
         let asJSON = client.json
+        let buffer = EventBuffer()
         try await client.with { http in
             let status = try await http.stream("/v1/changes/\(Names.percentEncode(keyspace))", query: query) { chunk in
-                for line in String(decoding: chunk, as: UTF8.self).split(separator: "\n") where line.hasPrefix("data: ")
-                {
-                    let data = line.dropFirst(6)
-                    if asJSON {
-                        print(data)
-                    } else if let event = try? JSONParser.parse(String(data)) {
-                        let value =
-                            event["value"]?.serialized ?? event["valueBase64"].map {
-                                "base64:" + ($0.stringValue ?? "")
-                            } ?? ""
-                        print("\(event["type"]?.stringValue ?? "?")\t\(event["key"]?.stringValue ?? "")\t\(value)")
+                // Events end with a blank line; a chunk may end in the middle of one.
+                for event in buffer.append(chunk) {
+                    for line in event.split(separator: "\n") where line.hasPrefix("data: ") {
+                        let data = line.dropFirst(6)
+                        if asJSON {
+                            print(data)
+                        } else if let event = try? JSONParser.parse(String(data)) {
+                            let value =
+                                event["value"]?.serialized ?? event["valueBase64"].map {
+                                    "base64:" + ($0.stringValue ?? "")
+                                }
+                                ?? ""
+                            print("\(event["type"]?.stringValue ?? "?")\t\(event["key"]?.stringValue ?? "")\t\(value)")
+                        }
                     }
                 }
                 fflush(nil)
@@ -103,5 +107,21 @@ struct Watch: AsyncParsableCommand {
             }
             if status != 200 { throw Refusal(message: "error \(status) opening the change stream") }
         }
+    }
+}
+
+/// Reassembles Server-Sent Events from the chunks of a stream (which calls back one chunk at a time).
+final class EventBuffer: @unchecked Sendable {
+    private var pending = ""
+
+    /// Adds a chunk and returns the events it completed.
+    func append(_ chunk: [UInt8]) -> [String] {
+        pending += String(decoding: chunk, as: UTF8.self)
+        var events: [String] = []
+        while let range = pending.range(of: "\n\n") {
+            events.append(String(pending[..<range.lowerBound]))
+            pending.removeSubrange(..<range.upperBound)
+        }
+        return events
     }
 }

@@ -68,7 +68,7 @@ struct NodeOptions: ParsableArguments {
         }
         guard join == nil else { throw Refusal(message: "--join needs the cluster, which is not built yet") }
         guard (1...65536).contains(partitions) else { throw UsageError(description: "--partitions must be 1...65536") }
-        guard (1...(64 << 20)).contains(valueBytesMax) else {
+        guard (1...(8 << 20)).contains(valueBytesMax) else {
             throw UsageError(description: "--value-bytes-max out of range")
         }
         config.host = host

@@ -103,3 +103,25 @@ final class ChangeStreamTests: NodeTestCase {
         XCTAssertTrue(text.hasPrefix(": connected"))
     }
 }
+
+/// SIGTERM with an open event stream and a long poll still shuts down gracefully and promptly.
+final class ShutdownWithStreamsTests: NodeTestCase {
+    func testShutdownEndsOpenStreams() async throws {
+        let url = node.url
+        let stream = Task {
+            let client = TesseraClient(baseURL: url, connections: 1)
+            _ = try? await client.stream("/v1/changes/default") { _ in true }
+            try? await client.shutdown()
+        }
+        let http = client!
+        let poll = Task { try? await http.send("GET", "/v1/changes/default", query: [("wait", "60")]) }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = Date()
+        XCTAssertEqual(node.stop(), 0, node.log)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 12, "the streams did not hold the shutdown")
+        XCTAssertTrue(node.log.contains("storage flushed"), node.log)
+        stream.cancel()
+        _ = await poll.value
+        _ = await stream.value
+    }
+}

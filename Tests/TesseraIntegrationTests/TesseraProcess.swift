@@ -92,18 +92,28 @@ final class TesseraProcess: @unchecked Sendable {
         process = nil
     }
 
-    /// SIGTERM and wait (graceful shutdown).
-    func stop() {
-        guard let process else { return }
+    /// SIGTERM and wait (graceful shutdown); returns the exit status, or nil when SIGKILL was needed after
+    /// 15 seconds.
+    @discardableResult
+    func stop() -> Int32? {
+        guard let process else { return nil }
+        var killed = false
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             let deadline = Date().addingTimeInterval(15)
             while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+            }
         }
         process.waitUntilExit()
         self.process = nil
+        return killed ? nil : process.terminationStatus
     }
+
+    /// What the process printed.
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     var exitStatus: Int32? { process.flatMap { $0.isRunning ? nil : $0.terminationStatus } }
 }

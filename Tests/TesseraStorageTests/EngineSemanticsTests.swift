@@ -31,13 +31,14 @@ final class EngineSemanticsTests: XCTestCase {
         } catch {
             XCTAssertEqual(error.code, .preconditionFailed)
         }
-        XCTAssertEqual(try engine.get(keyspace: "default", key: "k")?.value, bytes("2"))
+        let v1 = try await engine.get(keyspace: "default", key: "k")?.value
+        XCTAssertEqual(v1, bytes("2"))
         do {
             try await engine.delete(keyspace: "default", key: "missing")
             XCTFail()
         } catch { XCTAssertEqual(error.code, .notFound) }
         do {
-            _ = try engine.get(keyspace: "nope", key: "k")
+            _ = try await engine.get(keyspace: "nope", key: "k")
             XCTFail()
         } catch { XCTAssertEqual(error.code, .keyspaceNotFound) }
     }
@@ -50,12 +51,16 @@ final class EngineSemanticsTests: XCTestCase {
         let cursor = feed.headCursor
         _ = try await engine.put(
             keyspace: "default", key: "t", value: bytes("v"), contentType: "text/plain", ttlMs: 1500)
-        XCTAssertNotNil(try engine.get(keyspace: "default", key: "t"))
+        let v2 = try await engine.get(keyspace: "default", key: "t")
+        XCTAssertNotNil(v2)
         clock.advance(1499)
-        XCTAssertNotNil(try engine.get(keyspace: "default", key: "t"))
+        let v3 = try await engine.get(keyspace: "default", key: "t")
+        XCTAssertNotNil(v3)
         clock.advance(1)
-        XCTAssertNil(try engine.get(keyspace: "default", key: "t"), "expired items vanish from reads at once")
-        XCTAssertEqual(try engine.scan(keyspace: "default", limit: 10).items.count, 0)
+        let v4 = try await engine.get(keyspace: "default", key: "t")
+        XCTAssertNil(v4, "expired items vanish from reads at once")
+        let v5 = try await engine.scan(keyspace: "default", limit: 10).items.count
+        XCTAssertEqual(v5, 0)
         XCTAssertEqual(try engine.itemCount(keyspace: "default"), 1, "not yet reclaimed")
         engine.expireItems()
         XCTAssertEqual(try engine.itemCount(keyspace: "default"), 0)
@@ -113,7 +118,8 @@ final class EngineSemanticsTests: XCTestCase {
         } catch {
             XCTAssertEqual(error.code, .badRequest)
         }
-        XCTAssertEqual(try engine.get(keyspace: "default", key: "{s}:stock")?.value, bytes("1"))
+        let v6 = try await engine.get(keyspace: "default", key: "{s}:stock")?.value
+        XCTAssertEqual(v6, bytes("1"))
     }
 
     func testComparisonsFollowJSONKinds() {
@@ -135,16 +141,16 @@ final class EngineSemanticsTests: XCTestCase {
         var seen: [String] = []
         var after: String?
         repeat {
-            let page = try engine.scan(keyspace: "default", prefix: "k", after: after, limit: 7)
+            let page = try await engine.scan(keyspace: "default", prefix: "k", after: after, limit: 7)
             XCTAssertEqual(page.fanout, 8)
             seen += page.items.map(\.key)
             after = page.nextAfter
         } while after != nil
         XCTAssertEqual(seen, keys.filter { $0.hasPrefix("k") }.sorted())
-        let tagged = try engine.scan(keyspace: "default", prefix: "{t}:", limit: 10)
+        let tagged = try await engine.scan(keyspace: "default", prefix: "{t}:", limit: 10)
         XCTAssertEqual(tagged.fanout, 1)
         XCTAssertEqual(tagged.items.map(\.key), ["{t}:a", "{t}:b", "{t}:c"])
-        let ranged = try engine.scan(keyspace: "default", start: "k05", end: "k08", limit: 100)
+        let ranged = try await engine.scan(keyspace: "default", start: "k05", end: "k08", limit: 100)
         XCTAssertEqual(ranged.items.map(\.key), ["k05", "k06", "k07"])
     }
 }

@@ -20,11 +20,14 @@ final class RecoveryTests: XCTestCase {
 
         let reopened = try openEngine(dir)
         defer { reopened.close() }
-        XCTAssertEqual(try reopened.get(keyspace: "default", key: "k199")?.value, bytes("v199"))
-        XCTAssertNil(try reopened.get(keyspace: "default", key: "k7"))
+        let v8 = try await reopened.get(keyspace: "default", key: "k199")?.value
+        XCTAssertEqual(v8, bytes("v199"))
+        let v9 = try await reopened.get(keyspace: "default", key: "k7")
+        XCTAssertNil(v9)
         XCTAssertEqual(try reopened.itemCount(keyspace: "default"), 199)
         XCTAssertEqual(reopened.keyspace("other")?.replicas, 2)
-        XCTAssertEqual(try reopened.get(keyspace: "other", key: "x")?.value, bytes("y"))
+        let v10 = try await reopened.get(keyspace: "other", key: "x")?.value
+        XCTAssertEqual(v10, bytes("y"))
     }
 
     /// Simulates a crash: the engine is abandoned without close(), its files copied as they are on disk.
@@ -56,13 +59,16 @@ final class RecoveryTests: XCTestCase {
 
         let recovered = try openEngine(copy)
         defer { recovered.close() }
-        XCTAssertNil(try recovered.get(keyspace: "default", key: "k49"), "the torn record is gone")
+        let v11 = try await recovered.get(keyspace: "default", key: "k49")
+        XCTAssertNil(v11, "the torn record is gone")
         for i in 0..<49 {
-            XCTAssertEqual(try recovered.get(keyspace: "default", key: "k\(i)")?.value, bytes("v\(i)"))
+            let v12 = try await recovered.get(keyspace: "default", key: "k\(i)")?.value
+            XCTAssertEqual(v12, bytes("v\(i)"))
         }
         // And the node keeps working after the repair.
         _ = try await recovered.put(keyspace: "default", key: "after", value: bytes("ok"), contentType: "text/plain")
-        XCTAssertEqual(try recovered.get(keyspace: "default", key: "after")?.value, bytes("ok"))
+        let v13 = try await recovered.get(keyspace: "default", key: "after")?.value
+        XCTAssertEqual(v13, bytes("ok"))
     }
 
     func testCorruptionBeforeTheLastSegmentStopsTheNode() async throws {
@@ -84,8 +90,10 @@ final class RecoveryTests: XCTestCase {
         // A healthy copy recovers both writes.
         do {
             let healthy = try openEngine(copy)
-            XCTAssertEqual(try healthy.get(keyspace: "default", key: "a")?.value, bytes("1"))
-            XCTAssertEqual(try healthy.get(keyspace: "default", key: "b")?.value, bytes("2"))
+            let v14 = try await healthy.get(keyspace: "default", key: "a")?.value
+            XCTAssertEqual(v14, bytes("1"))
+            let v15 = try await healthy.get(keyspace: "default", key: "b")?.value
+            XCTAssertEqual(v15, bytes("2"))
             healthy.wal.close()
             releaseDirectoryLock(healthy)
         }
@@ -116,15 +124,20 @@ final class RecoveryTests: XCTestCase {
 
         let recovered = try openEngine(copy)
         defer { recovered.close() }
-        XCTAssertNil(try recovered.get(keyspace: "default", key: "k0"))
-        XCTAssertEqual(try recovered.get(keyspace: "default", key: "k1")?.value, bytes("a1"))
-        XCTAssertEqual(try recovered.get(keyspace: "default", key: "k60")?.value, bytes("b60"))
-        XCTAssertEqual(try recovered.get(keyspace: "default", key: "k149")?.value, bytes("b149"))
+        let v16 = try await recovered.get(keyspace: "default", key: "k0")
+        XCTAssertNil(v16)
+        let v17 = try await recovered.get(keyspace: "default", key: "k1")?.value
+        XCTAssertEqual(v17, bytes("a1"))
+        let v18 = try await recovered.get(keyspace: "default", key: "k60")?.value
+        XCTAssertEqual(v18, bytes("b60"))
+        let v19 = try await recovered.get(keyspace: "default", key: "k149")?.value
+        XCTAssertEqual(v19, bytes("b149"))
         XCTAssertEqual(try recovered.itemCount(keyspace: "default"), 149)
         // Versions keep increasing past everything recovered.
         let result = try await recovered.put(
             keyspace: "default", key: "k1", value: bytes("c"), contentType: "text/plain")
-        XCTAssertGreaterThan(result.version, try recovered.get(keyspace: "default", key: "k149")!.version)
+        let v20 = try await recovered.get(keyspace: "default", key: "k149")!.version
+        XCTAssertGreaterThan(result.version, v20)
     }
 
     func testSecondProcessCannotOpenTheSameDirectory() throws {
@@ -138,4 +151,28 @@ final class RecoveryTests: XCTestCase {
 /// Releases an engine's directory lock without the snapshot that close() would take.
 func releaseDirectoryLock(_ engine: StorageEngine) {
     DataDirectoryLock.release(engine.lockFileDescriptor)
+}
+
+final class LargeSnapshotTests: XCTestCase {
+    /// Values whose total exceeds one frame's limit: the snapshot splits its frames by bytes and reads back.
+    func testSnapshotOfLargeValuesReadsBack() async throws {
+        let dir = temporaryDirectory(self)
+        let engine = try openEngine(dir)
+        let value = [UInt8](repeating: 7, count: 512 << 10)
+        for i in 0..<160 {
+            _ = try await engine.put(
+                keyspace: "default", key: "big\(i)", value: value, contentType: "application/octet-stream")
+        }
+        engine.close()  // snapshots 80 MiB of values
+        XCTAssertEqual(FileIO.list(dir).filter { $0.hasSuffix(".snap") }.count, 1)
+        XCTAssertTrue(
+            FileIO.list(dir).filter { $0.hasSuffix(".seg") }.allSatisfy {
+                (try? FileIO.readAll(dir + "/" + $0).isEmpty) ?? false
+            })
+        let reopened = try openEngine(dir)
+        defer { reopened.close() }
+        XCTAssertEqual(try reopened.itemCount(keyspace: "default"), 160)
+        let read = try await reopened.get(keyspace: "default", key: "big159")
+        XCTAssertEqual(read?.value, value)
+    }
 }

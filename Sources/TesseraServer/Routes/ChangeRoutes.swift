@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import TesseraCore
 import TesseraStorage
 
@@ -42,7 +43,7 @@ struct ChangeRoutes {
             let (events, next) = try feed.read(after: position, prefix: prefix, limit: limit)
             position = next
             let remaining = deadline - ContinuousClock.now
-            if !events.isEmpty || remaining <= .zero || Task.isCancelled {
+            if !events.isEmpty || remaining <= .zero || Task.isCancelled || Task.isShuttingDownGracefully {
                 return Responses.json { out in
                     out.beginObject()
                     out.key("events")
@@ -54,7 +55,8 @@ struct ChangeRoutes {
                 }
             }
             let ms = Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
-            await feed.waitForEvents(after: position, timeoutMs: max(1, ms))
+            // Wake at least every second to notice a shutdown.
+            await feed.waitForEvents(after: position, timeoutMs: min(1000, max(1, ms)))
         }
     }
 
@@ -78,7 +80,7 @@ struct ChangeRoutes {
                 var position = cursor
                 var lastWrite = ContinuousClock.now
                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
-                while !Task.isCancelled {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     let events: [ChangeEvent]
                     do {
                         (events, position) = try feed.read(after: position, prefix: prefix, limit: 1000)
@@ -103,7 +105,7 @@ struct ChangeRoutes {
                         let left = Duration.milliseconds(keepAliveMs) - idle
                         let ms = Int(
                             left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
-                        await feed.waitForEvents(after: position, timeoutMs: max(1, ms))
+                        await feed.waitForEvents(after: position, timeoutMs: min(1000, max(1, ms)))
                         continue
                     }
                     var buffer = ByteBuffer()

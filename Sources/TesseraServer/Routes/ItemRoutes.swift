@@ -14,9 +14,9 @@ struct ItemRoutes {
 
     func register(on router: Router<BasicRequestContext>) {
         router.put("/v1/kv/{ks}/{key}") { request, context in try await put(request, context) }
-        router.get("/v1/kv/{ks}/{key}") { request, context in try get(request, context) }
+        router.get("/v1/kv/{ks}/{key}") { request, context in try await get(request, context) }
         router.delete("/v1/kv/{ks}/{key}") { request, context in try await delete(request, context) }
-        router.get("/v1/kv/{ks}") { request, context in try scan(request, context) }
+        router.get("/v1/kv/{ks}") { request, context in try await scan(request, context) }
     }
 
     func put(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -41,11 +41,11 @@ struct ItemRoutes {
         }
     }
 
-    func get(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+    func get(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let ks = try request.name("ks", context, kind: "keyspace")
         let key = try request.key(context)
         try Headers.checkConsistency(request)
-        guard let item = try engine.get(keyspace: ks, key: key) else {
+        guard let item = try await engine.get(keyspace: ks, key: key) else {
             throw TesseraError(.notFound, "key \(key) does not exist")
         }
         let etag = "\"\(item.version)\""
@@ -67,7 +67,7 @@ struct ItemRoutes {
         return Responses.noContent
     }
 
-    func scan(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+    func scan(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let ks = try request.name("ks", context, kind: "keyspace")
         try Headers.checkConsistency(request)
         let limit = try request.queryInt("limit", in: 1...10_000) ?? 100
@@ -77,7 +77,7 @@ struct ItemRoutes {
             guard let key = ScanCursor.decode(cursor) else { throw .badRequest("invalid scan cursor") }
             return key
         }
-        let page = try engine.scan(
+        let page = try await engine.scan(
             keyspace: ks, prefix: prefix, start: request.query("start"), end: request.query("end"), after: after,
             limit: limit)
         return Responses.json(headers: [Self.fanoutHeader: String(page.fanout)]) { out in
