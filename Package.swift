@@ -1,7 +1,14 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+// The HNSW distance loops are SIMD code: on x86-64 the default target has only SSE2. Building with
+// `TESSERA_TARGET_CPU=haswell` (AVX2 + FMA) is what the index benchmarks in docs/indexes.md used; such a
+// binary needs a CPU with those instructions.
+let targetCPU = ProcessInfo.processInfo.environment["TESSERA_TARGET_CPU"]
+let indexSettings: [SwiftSetting] = swiftSettings + (targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
 
 let package = Package(
     name: "Tessera",
@@ -28,6 +35,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "TesseraCore", swiftSettings: swiftSettings),
+        .target(name: "TesseraIndex", swiftSettings: indexSettings),
+        .executableTarget(
+            name: "TesseraIndexBench", dependencies: ["TesseraIndex"], path: "bench/TesseraIndexBench",
+            swiftSettings: indexSettings),
         .target(name: "TesseraRaft", swiftSettings: swiftSettings),
         .target(name: "TesseraSimulation", dependencies: ["TesseraRaft"], swiftSettings: swiftSettings),
         .executableTarget(
@@ -46,6 +57,7 @@ let package = Package(
             dependencies: [
                 "TesseraCore",
                 "TesseraStorage",
+                "TesseraIndex",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -77,6 +89,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TesseraIndexTests", dependencies: ["TesseraIndex"], swiftSettings: swiftSettings),
         .testTarget(name: "TesseraRaftTests", dependencies: ["TesseraRaft"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TesseraSimulationTests", dependencies: ["TesseraRaft", "TesseraSimulation"],

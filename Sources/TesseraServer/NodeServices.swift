@@ -8,4 +8,5 @@ struct NodeServices: Sendable {
     let config: NodeConfig
     let metrics: NodeMetrics
     let logger: Logger
+    let indexes: IndexManager
 }

@@ -27,7 +27,15 @@ public struct TesseraNode: Sendable {
                 "the data directory has \(engine.partitioner.count) partitions; --partitions \(config.partitions) is ignored"
             )
         }
-        services = NodeServices(engine: engine, config: config, metrics: NodeMetrics(), logger: logger)
+        let indexes = IndexManager()
+        engine.setObserver(indexes)
+        for keyspace in engine.keyspaces() {
+            let fresh = try indexes.register(keyspace)
+            try indexes.backfill(keyspace.name, fresh, engine: engine)
+            if !fresh.isEmpty { logger.info("rebuilt \(fresh.count) indexes of \(keyspace.name) from storage") }
+        }
+        services = NodeServices(
+            engine: engine, config: config, metrics: NodeMetrics(), logger: logger, indexes: indexes)
     }
 
     /// The router with every route of API.md that this version serves.
@@ -40,6 +48,7 @@ public struct TesseraNode: Sendable {
         TransactionRoutes(services: services).register(on: router)
         LockRoutes(services: services).register(on: router)
         ChangeRoutes(services: services).register(on: router)
+        QueryRoutes(services: services, indexes: services.indexes).register(on: router)
         ClusterRoutes(services: services).register(on: router)
         MethodNotAllowed.register(on: router)
         return router
@@ -96,6 +105,8 @@ enum MethodNotAllowed {
         ("/v1/keyspaces", [.get]),
         ("/v1/keyspaces/{ks}", [.get, .put, .delete]),
         ("/v1/keyspaces/{ks}/indexes", [.post]),
+        ("/v1/keyspaces/{ks}/indexes/{name}", [.delete]),
+        ("/v1/query/{ks}", [.post]),
         ("/v1/kv/{ks}", [.get]),
         ("/v1/kv/{ks}/{key}", [.get, .put, .delete]),
         ("/v1/txn/{ks}", [.post]),

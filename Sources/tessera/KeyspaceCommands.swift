@@ -143,3 +143,34 @@ struct ClusterCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `tessera query KS FILE`.
+struct Query: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Query a secondary index with a JSON file (- for stdin).")
+    @OptionGroup var client: ClientOptions
+    @Argument var keyspace: String
+    @Argument var file: String
+
+    func run() async throws {
+        let body = try readInput(file)
+        try await client.with { http in
+            let response = try await client.call(
+                http, "POST", "/v1/query/\(Names.percentEncode(keyspace))",
+                headers: [("Content-Type", "application/json")],
+                body: body)
+            if client.json {
+                print(response.text)
+                return
+            }
+            let json = try response.json()
+            for hit in json["hits"]?.arrayValue ?? [] {
+                var line = hit["key"]?.stringValue ?? ""
+                if let score = hit["score"]?.numberValue { line += "\tscore \(score)" }
+                if let distance = hit["distanceM"]?.numberValue { line += "\t\(distance) m" }
+                line += "\t" + (hit["value"]?.serialized ?? hit["valueBase64"]?.stringValue ?? "")
+                print(line)
+            }
+            print("(\(json["hits"]?.arrayValue?.count ?? 0) hits, fanout \(json["fanout"]?.int64Value ?? 0))")
+        }
+    }
+}

@@ -9,7 +9,7 @@ struct Tessera: AsyncParsableCommand {
         abstract: "Tessera: a distributed multi-model data store.",
         subcommands: [
             Serve.self, Dev.self, KV.self, KeyspaceCommand.self, Txn.self, LockCommand.self, Watch.self,
-            ClusterCommand.self, Bench.self,
+            ClusterCommand.self, Query.self, Bench.self,
         ])
 
     /// Runs the command, mapping outcomes to the documented exit codes: 0 success, 1 a server-side

@@ -1,24 +1,21 @@
 import Hummingbird
 import TesseraCore
+import TesseraIndex
 import TesseraStorage
 
-/// `/v1/keyspaces`: create, update, list, show and drop keyspaces.
+/// `/v1/keyspaces`: create, update, list, show and drop keyspaces, and add or drop their indexes.
 struct KeyspaceRoutes {
     let services: NodeServices
     var engine: StorageEngine { services.engine }
+    var indexes: IndexManager { services.indexes }
 
     func register(on router: Router<BasicRequestContext>) {
         router.put("/v1/keyspaces/{ks}") { request, context in try await put(request, context) }
         router.get("/v1/keyspaces/{ks}") { request, context in try show(request, context) }
         router.delete("/v1/keyspaces/{ks}") { request, context in try await drop(request, context) }
         router.get("/v1/keyspaces") { _, _ in list() }
-        router.post("/v1/keyspaces/{ks}/indexes") { request, context -> Response in
-            let ks = try request.name("ks", context, kind: "keyspace")
-            guard engine.keyspace(ks) != nil else {
-                throw TesseraError(.keyspaceNotFound, "keyspace \(ks) does not exist")
-            }
-            throw TesseraError.badRequest("secondary indexes are not available yet in this version")
-        }
+        router.post("/v1/keyspaces/{ks}/indexes") { request, context in try await addIndex(request, context) }
+        router.delete("/v1/keyspaces/{ks}/indexes/{name}") { request, context in try await dropIndex(request, context) }
     }
 
     func put(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -45,17 +42,66 @@ struct KeyspaceRoutes {
             }
             config.encryptionMode = mode
         }
-        if let indexes = fields.object["indexes"], indexes != .null {
-            guard case .array(let list) = indexes else { throw TesseraError.badRequest("indexes must be an array") }
-            guard list.isEmpty else {
-                throw TesseraError.badRequest("secondary indexes are not available yet in this version")
-            }
+        if let list = fields.object["indexes"], list != .null {
+            guard case .array(let items) = list else { throw TesseraError.badRequest("indexes must be an array") }
+            config.indexesJSON = IndexManager.encode(try Self.definitions(items.map(IndexJSON.init)))
         }
         if let regions = try fields.bool("regions"), regions {
             throw TesseraError.badRequest("region-pinned keyspaces need a cluster, not available yet")
         }
         let created = try await engine.putKeyspace(config)
+        try indexes.backfill(name, try indexes.register(config), engine: engine)
         return try describe(name, status: created ? .created : .ok)
+    }
+
+    /// Parses and checks a list of index definitions (names must be unique).
+    static func definitions(_ items: [IndexJSON]) throws(TesseraError) -> [IndexDefinition] {
+        var seen: Set<String> = []
+        return try items.map { json throws(TesseraError) in
+            let definition: IndexDefinition
+            do { definition = try IndexDefinition(json: json) } catch {
+                throw .badRequest(((error as? IndexError)?.message ?? "\(error)"))
+            }
+            guard seen.insert(definition.name).inserted else {
+                throw .badRequest("two indexes are named \(definition.name)")
+            }
+            return definition
+        }
+    }
+
+    func addIndex(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let name = try request.name("ks", context, kind: "keyspace")
+        guard var config = engine.keyspace(name) else {
+            throw TesseraError(.keyspaceNotFound, "keyspace \(name) does not exist")
+        }
+        let body = try await request.jsonObject()
+        var definitions = try IndexManager.definitions(config)
+        let added = try Self.definitions([IndexJSON(.object(body))])[0]
+        guard !definitions.contains(where: { $0.name == added.name }) else {
+            throw TesseraError(.conflict, "keyspace \(name) already has an index \(added.name)")
+        }
+        definitions.append(added)
+        config.indexesJSON = IndexManager.encode(definitions)
+        _ = try await engine.putKeyspace(config)
+        try indexes.backfill(name, try indexes.register(config), engine: engine)
+        return try describe(name, status: .created)
+    }
+
+    func dropIndex(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let name = try request.name("ks", context, kind: "keyspace")
+        let index = try request.name("name", context, kind: "index")
+        guard var config = engine.keyspace(name) else {
+            throw TesseraError(.keyspaceNotFound, "keyspace \(name) does not exist")
+        }
+        var definitions = try IndexManager.definitions(config)
+        guard definitions.contains(where: { $0.name == index }) else {
+            throw TesseraError(.notFound, "keyspace \(name) has no index \(index)")
+        }
+        definitions.removeAll { $0.name == index }
+        config.indexesJSON = IndexManager.encode(definitions)
+        _ = try await engine.putKeyspace(config)
+        _ = try indexes.register(config)
+        return Responses.noContent
     }
 
     func show(_ request: Request, _ context: BasicRequestContext) throws -> Response {
@@ -63,7 +109,9 @@ struct KeyspaceRoutes {
     }
 
     func drop(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        try await engine.dropKeyspace(try request.name("ks", context, kind: "keyspace"))
+        let name = try request.name("ks", context, kind: "keyspace")
+        try await engine.dropKeyspace(name)
+        indexes.drop(name)
         return Responses.noContent
     }
 
@@ -101,6 +149,14 @@ struct KeyspaceRoutes {
         out.endObject()
         out.key("indexes")
         out.beginArray()
+        let entries = indexes.indexes(of: config.name)?.entries.withLock { $0 } ?? [:]
+        for definition in (try? IndexManager.definitions(config)) ?? [] {
+            guard case .object(var members) = definition.json else { continue }
+            let entry = entries[definition.name]
+            members["status"] = .string(entry?.ready == true ? "ready" : "building")
+            members["items"] = .number(Double(entry?.index.count ?? 0))
+            out.raw([UInt8](IndexJSON.object(members).serialized()))
+        }
         out.endArray()
         out.field("items", items)
         out.field("partitions", engine.partitioner.count)

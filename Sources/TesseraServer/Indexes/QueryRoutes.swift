@@ -1,0 +1,88 @@
+import Hummingbird
+import TesseraCore
+import TesseraIndex
+import TesseraStorage
+
+/// `POST /v1/query/{ks}`: one secondary index and its query.
+struct QueryRoutes {
+    let services: NodeServices
+    let indexes: IndexManager
+    /// The most hits a partition-confined query reads from the keyspace-wide index before filtering.
+    static let partitionScanMax = 10_000
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/query/{ks}") { request, context in try await query(request, context) }
+    }
+
+    func query(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let ks = try request.name("ks", context, kind: "keyspace")
+        let engine = services.engine
+        guard engine.keyspace(ks) != nil else { throw TesseraError(.keyspaceNotFound, "keyspace \(ks) does not exist") }
+        guard case .object(var body) = try IndexJSON.document(try await request.bodyBytes(limit: 4 << 20)) else {
+            throw TesseraError.badRequest("the body must be a JSON object")
+        }
+        guard let name = body["index"]?.stringValue else { throw TesseraError.badRequest("index is required") }
+        guard let set = indexes.indexes(of: ks), let kind = set.entries.withLock({ $0[name]?.index.definition.kind })
+        else {
+            throw TesseraError.badRequest("keyspace \(ks) has no index \(name)")
+        }
+        var partition: PartitionID?
+        if let tag = body["partition"] {
+            guard case .string(let text) = tag, !text.isEmpty else {
+                throw TesseraError.badRequest("partition must be the non-empty content of a hash tag")
+            }
+            partition = engine.partitioner.partition(ofHashed: text[...])
+        }
+        let requested = Self.requestedCount(body, kind: kind)
+        if partition != nil {
+            // The index spans the keyspace: read more hits, keep this partition's, then cut to the limit.
+            body[kind == .vector ? "k" : "limit"] = .number(Double(Self.partitionScanMax))
+        }
+        let result: IndexQueryResult
+        do {
+            result = try set.entries.withLock { entries throws(IndexError) -> IndexQueryResult in
+                try entries[name]!.index.query(.object(body))
+            }
+        } catch {
+            throw TesseraError.badRequest(error.message)
+        }
+        var hits = result.hits
+        if let partition {
+            hits = Array(hits.filter { engine.partitioner.partition(of: $0.key) == partition }.prefix(requested))
+        }
+        var items: [String: StoredItem] = [:]
+        for hit in hits {
+            if let item = try await engine.get(keyspace: ks, key: hit.key) { items[hit.key] = item }
+        }
+        return Responses.json { out in
+            out.beginObject()
+            out.key("hits")
+            out.beginArray()
+            for hit in hits {
+                guard let item = items[hit.key] else { continue }
+                out.beginObject()
+                out.field("key", hit.key)
+                out.field("version", item.version.description)
+                out.itemValue(item.value, contentType: item.contentType)
+                if let score = hit.score {
+                    out.key("score")
+                    out.raw(Array(TesseraCore.JSONValue.format(score).utf8))
+                }
+                if let distance = hit.distanceM {
+                    out.key("distanceM")
+                    out.raw(Array(TesseraCore.JSONValue.format(distance).utf8))
+                }
+                out.endObject()
+            }
+            out.endArray()
+            out.field("fanout", partition == nil ? engine.partitioner.count : 1)
+            if let next = result.next, partition == nil { out.field("next", next) }
+            out.endObject()
+        }
+    }
+
+    static func requestedCount(_ body: [String: IndexJSON], kind: IndexDefinition.Kind) -> Int {
+        let member = kind == .vector ? body["k"] : body["limit"]
+        return member?.intValue.map { max(1, min($0, partitionScanMax)) } ?? (kind == .vector ? 10 : 100)
+    }
+}
