@@ -10,6 +10,7 @@ public enum LogFrame {
     /// Encodes a frame.
     static func encode(firstLSN: UInt64, mutations: [Mutation]) -> [UInt8] {
         var payload = BinaryWriter()
+        payload.bytes.reserveCapacity(mutations.reduce(16) { $0 + $1.encodedSizeEstimate })
         payload.u64(firstLSN)
         payload.u32(UInt32(mutations.count))
         for mutation in mutations { mutation.encode(into: &payload) }

@@ -36,6 +36,9 @@ public enum ContentTypes {
 
     /// Whether `contentType` names JSON (`application/json`, with or without parameters, or `+json`).
     public static func isJSON(_ contentType: String) -> Bool {
+        // Fast paths for the common cases; the hot write path asks this for every request.
+        if contentType == json || contentType == octetStream { return contentType == json }
+        guard contentType.utf8.count >= 4 else { return false }
         let base =
             contentType.split(separator: ";", maxSplits: 1).first.map {
                 $0.trimmingSpaces().lowercased()

@@ -33,6 +33,8 @@ final class WriteAheadLog: @unchecked Sendable {
     private var failure: StorageError?
     private var bytesSinceRotation = 0
     private var pendingFrames = 0
+    /// Pending frames at which an append wakes the committer (guarded by `condition`).
+    private var wakeThreshold = 1
     /// The LSN at which the newest segment starts (guarded by `condition`).
     private var rotatedAt: UInt64 = 0
 
@@ -104,7 +106,9 @@ final class WriteAheadLog: @unchecked Sendable {
         nextLSN += UInt64(mutations.count)
         bytesSinceRotation += frame.count
         pendingFrames += 1
-        condition.broadcast()
+        // Wake the committer only when it has something to do: the first frame while it idles, or the frame
+        // that completes the cohort it is gathering. Waking it on every append costs a context switch each.
+        if pendingFrames >= wakeThreshold { condition.broadcast() }
         return nextLSN - 1
     }
 
@@ -159,6 +163,7 @@ final class WriteAheadLog: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
+            wakeThreshold = 1
             while pending.isEmpty && rotation == nil && !stopping && !needsIntervalSync() {
                 if case .interval(let ms) = policy, unsynced {
                     _ = condition.wait(until: Date(timeIntervalSinceNow: Double(ms) / 1000))
@@ -169,6 +174,8 @@ final class WriteAheadLog: @unchecked Sendable {
             gatherCohort()
             let frames = pendingFrames
             pendingFrames = 0
+            // While writing and syncing, appends need not wake us: we look at `pending` before waiting again.
+            wakeThreshold = Int.max
             let bytes = pending
             let committed = pendingCommitted
             let split = rotation
@@ -219,6 +226,8 @@ final class WriteAheadLog: @unchecked Sendable {
         let waitNanos = min(syncNanosAverage / 4, 2_000_000)
         guard waitNanos > 0 else { return }
         let deadline = Date(timeIntervalSinceNow: waitNanos / 1e9)
+        wakeThreshold = lastBatchFrames
+        defer { wakeThreshold = 1 }
         while pendingFrames < lastBatchFrames && !stopping && Date() < deadline {
             _ = condition.wait(until: deadline)
         }

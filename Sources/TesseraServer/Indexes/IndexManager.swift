@@ -45,6 +45,12 @@ final class IndexManager: ItemObserver {
         keyspaces.withLock { $0[keyspace] }
     }
 
+    /// The keyspace's indexes when it has any (the write path's fast check).
+    private func nonEmptyIndexes(of keyspace: String) -> KeyspaceIndexes? {
+        guard let set = indexes(of: keyspace), !set.entries.withLock({ $0.isEmpty }) else { return nil }
+        return set
+    }
+
     /// Parses the stored definitions of a keyspace.
     static func definitions(_ config: KeyspaceConfig) throws(TesseraError) -> [IndexDefinition] {
         guard case .array(let list) = try IndexJSON.document(Array(config.indexesJSON.utf8)) else { return [] }
@@ -110,7 +116,7 @@ final class IndexManager: ItemObserver {
     }
 
     func validate(keyspace: String, key: String, item: StoredItem) throws(TesseraError) {
-        guard let set = indexes(of: keyspace), item.isJSON else { return }
+        guard let set = nonEmptyIndexes(of: keyspace), item.isJSON else { return }
         let document = try IndexJSON.document(item.value)
         try set.entries.withLock { entries throws(TesseraError) in
             for entry in entries.values {
@@ -122,7 +128,7 @@ final class IndexManager: ItemObserver {
     }
 
     func apply(keyspace: String, key: String, item: StoredItem?) {
-        guard let set = indexes(of: keyspace) else { return }
+        guard let set = nonEmptyIndexes(of: keyspace) else { return }
         let document = item.flatMap { $0.isJSON ? try? IndexJSON.parse($0.value) : nil }
         set.entries.withLock { entries in
             for name in entries.keys {
