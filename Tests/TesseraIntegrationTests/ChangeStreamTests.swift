@@ -116,9 +116,8 @@ final class ShutdownWithStreamsTests: NodeTestCase {
         let http = client!
         let poll = Task { try? await http.send("GET", "/v1/changes/default", query: [("wait", "60")]) }
         try await Task.sleep(for: .milliseconds(300))
-        let started = Date()
+        // stop() answers nil when the node had to be killed after 15 s: the streams must not hold the shutdown.
         XCTAssertEqual(node.stop(), 0, node.log)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 12, "the streams did not hold the shutdown")
         XCTAssertTrue(node.log.contains("storage flushed"), node.log)
         stream.cancel()
         _ = await poll.value
