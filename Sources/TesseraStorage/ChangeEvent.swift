@@ -1,7 +1,7 @@
 import TesseraCore
 
 /// One committed change of a keyspace, as streamed to watchers.
-public struct ChangeEvent: Sendable {
+public struct ChangeEvent: Sendable, Equatable {
     /// What happened.
     public enum Kind: String, Sendable {
         case put, delete, expire

@@ -56,6 +56,29 @@ public final class ChangeFeed: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Recovery: history begins after `lsn` (events up to it had been trimmed before the snapshot).
+    func restoreHorizon(_ lsn: UInt64) {
+        state.withLock { state in
+            guard state.events.isEmpty else { return }
+            state.horizon = lsn
+            state.head = lsn
+        }
+    }
+
+    /// Recovery: re-adds a retained event from the snapshot, in LSN order.
+    func restore(_ event: ChangeEvent) {
+        state.withLock { state in
+            guard event.lsn > state.head else { return }
+            state.events.append(event)
+            state.head = event.lsn
+        }
+    }
+
+    /// Every retained event with an LSN below `lsn`, oldest first, and the horizon.
+    func retained(below lsn: UInt64) -> (horizon: UInt64, events: [ChangeEvent]) {
+        state.withLock { state in (state.horizon, state.events.filter { $0.lsn < lsn }) }
+    }
+
     /// Moves the head past `lsn` without an event (the keyspace was created there).
     func advanceHead(to lsn: UInt64) {
         state.withLock { state in

@@ -35,6 +35,10 @@ public enum Mutation: Sendable, Equatable {
     case keyspaceDrop(name: String)
     case lockGrant(name: String, lease: LockLease)
     case lockFree(name: String, lastToken: UInt64)
+    /// Snapshot only: where a keyspace's retained change history begins.
+    case feedHorizon(keyspace: String, lsn: UInt64)
+    /// Snapshot only: one retained change event, so change history survives restarts.
+    case retainedChange(keyspace: String, event: ChangeEvent)
 
     private enum Tag: UInt8 {
         case put = 1
@@ -43,6 +47,8 @@ public enum Mutation: Sendable, Equatable {
         case keyspaceDrop
         case lockGrant
         case lockFree
+        case feedHorizon
+        case retainedChange
     }
 
     /// An upper bound of the encoded size, for sizing frames.
@@ -51,6 +57,9 @@ public enum Mutation: Sendable, Equatable {
         case .put(let keyspace, let key, let item):
             64 + keyspace.utf8.count + key.utf8.count + item.contentType.utf8.count + item.value.count
         case .keyspacePut(let config): 128 + config.name.utf8.count + config.indexesJSON.utf8.count
+        case .retainedChange(let keyspace, let event):
+            64 + keyspace.utf8.count + event.key.utf8.count + (event.value?.count ?? 0)
+                + (event.contentType?.utf8.count ?? 0)
         default: 512
         }
     }
@@ -85,6 +94,20 @@ public enum Mutation: Sendable, Equatable {
             w.u8(Tag.lockFree.rawValue)
             w.string(name)
             w.u64(lastToken)
+        case .feedHorizon(let keyspace, let lsn):
+            w.u8(Tag.feedHorizon.rawValue)
+            w.string(keyspace)
+            w.u64(lsn)
+        case .retainedChange(let keyspace, let event):
+            w.u8(Tag.retainedChange.rawValue)
+            w.string(keyspace)
+            w.u64(event.lsn)
+            w.string(event.kind.rawValue)
+            w.string(event.key)
+            w.version(event.version)
+            w.u8(event.value == nil ? 0 : 1)
+            w.blob(event.value ?? [])
+            w.string(event.contentType ?? "")
         }
     }
 
@@ -116,6 +139,23 @@ public enum Mutation: Sendable, Equatable {
         case .lockFree:
             let name = try r.string()
             return .lockFree(name: name, lastToken: try r.u64())
+        case .feedHorizon:
+            let keyspace = try r.string()
+            return .feedHorizon(keyspace: keyspace, lsn: try r.u64())
+        case .retainedChange:
+            let keyspace = try r.string()
+            let lsn = try r.u64()
+            guard let kind = ChangeEvent.Kind(rawValue: try r.string()) else { throw BinaryReader.Truncated() }
+            let key = try r.string()
+            let version = try r.version()
+            let hasValue = try r.u8() == 1
+            let value = try r.blob()
+            let contentType = try r.string()
+            return .retainedChange(
+                keyspace: keyspace,
+                event: ChangeEvent(
+                    lsn: lsn, kind: kind, key: key, version: version, value: hasValue ? value : nil,
+                    contentType: hasValue ? contentType : nil))
         }
     }
 }

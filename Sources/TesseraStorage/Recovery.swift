@@ -83,6 +83,10 @@ enum Recovery {
             _ = registry.drop(name)
         case .lockGrant, .lockFree:
             locks.apply(mutation)
+        case .feedHorizon(let keyspace, let lsn):
+            registry[keyspace]?.feed.restoreHorizon(lsn)
+        case .retainedChange(let keyspace, let event):
+            registry[keyspace]?.feed.restore(event)
         }
     }
 }

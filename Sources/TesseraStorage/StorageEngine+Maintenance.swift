@@ -66,6 +66,10 @@ extension StorageEngine {
                     mutations.append(.put(keyspace: config.name, key: key.string, item: item))
                 }
             }
+            // The change history before the rotation (later events are replayed from the log).
+            let (horizon, events) = store.feed.retained(below: replayFrom)
+            mutations.append(.feedHorizon(keyspace: config.name, lsn: horizon))
+            for event in events { mutations.append(.retainedChange(keyspace: config.name, event: event)) }
         }
         locks.withLock { state in
             for (name, entry) in state.table.entries {

@@ -190,15 +190,17 @@ final class WriteAheadLog: @unchecked Sendable {
             let syncStart = DispatchTime.now()
             do {
                 try writeBatch(bytes, split: split)
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - syncStart.uptimeNanoseconds)
+                syncNanosAverage = syncNanosAverage == 0 ? elapsed : 0.8 * syncNanosAverage + 0.2 * elapsed
+                if !committed.isEmpty { onDurable(committed) }
                 if let split {
+                    // Only now is every change below the rotation both durable and published to its feed,
+                    // so a snapshot taken after rotate() returns sees all of it.
                     condition.lock()
                     rotatedAt = max(rotatedAt, split.lsn)
                     condition.broadcast()
                     condition.unlock()
                 }
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - syncStart.uptimeNanoseconds)
-                syncNanosAverage = syncNanosAverage == 0 ? elapsed : 0.8 * syncNanosAverage + 0.2 * elapsed
-                if !committed.isEmpty { onDurable(committed) }
                 finish(durable: lastLSN, error: nil)
             } catch let error as StorageError {
                 finish(durable: lastLSN, error: error)

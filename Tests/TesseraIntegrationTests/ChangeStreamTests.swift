@@ -35,6 +35,20 @@ final class ChangeStreamTests: NodeTestCase {
         XCTAssertEqual(all["events"]?.arrayValue?.map { $0["type"]?.stringValue }, ["put", "put", "delete", "put"])
     }
 
+    func testChangeHistorySurvivesRestarts() async throws {
+        let start = try await client.send("GET", "/v1/changes/default").json()["cursor"]!.stringValue!
+        for i in 0..<5 { _ = try await put("h\(i)", "\(i)") }
+        for crash in [false, true, false] {
+            try await restart(crash: crash)
+            let history = try await client.send("GET", "/v1/changes/default", query: [("cursor", start)])
+            XCTAssertEqual(history.status, 200, history.text)
+            let events = try history.json()["events"]?.arrayValue ?? []
+            XCTAssertEqual(
+                events.compactMap { $0["key"]?.stringValue }, (0..<5).map { "h\($0)" },
+                "after restart (crash: \(crash))")
+        }
+    }
+
     func testCursorPastRetentionIs410AndBogusCursorIs400() async throws {
         let start = try await client.send("GET", "/v1/changes/default").json()["cursor"]!.stringValue!
         for i in 0..<30 { _ = try await put("k\(i)", "\(i)") }

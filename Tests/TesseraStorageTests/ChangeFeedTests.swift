@@ -51,3 +51,25 @@ final class ChangeFeedTests: XCTestCase {
         XCTAssertEqual(try feed.read(after: 0, prefix: "", limit: 10).events.count, 1)
     }
 }
+
+final class ChangeHistoryRecoveryTests: XCTestCase {
+    func testRetainedEventsSurviveSnapshotAndReopen() async throws {
+        let dir = temporaryDirectory(self)
+        var engine: StorageEngine? = try openEngine(dir)
+        let start = try engine!.changeFeed(keyspace: "default").headCursor
+        for i in 0..<10 {
+            _ = try await engine!.put(
+                keyspace: "default", key: "k\(i)", value: bytes("\(i)"), contentType: "text/plain")
+        }
+        try await engine!.delete(keyspace: "default", key: "k3")
+        try engine!.takeSnapshot()
+        _ = try await engine!.put(keyspace: "default", key: "after", value: bytes("x"), contentType: "text/plain")
+        engine!.close()
+        engine = try openEngine(dir)
+        defer { engine!.close() }
+        let (events, _) = try engine!.changeFeed(keyspace: "default").read(after: start, prefix: "", limit: 100)
+        XCTAssertEqual(events.map(\.key), (0..<10).map { "k\($0)" } + ["k3", "after"])
+        XCTAssertEqual(events[10].kind, .delete)
+        XCTAssertEqual(events[0].value, bytes("0"))
+    }
+}
