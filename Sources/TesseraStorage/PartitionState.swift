@@ -21,6 +21,8 @@ struct PartitionState {
     /// The LSN of the newest mutation applied here: a read waits until it is durable, so no reader ever sees a
     /// write that a crash could still take back.
     var lastLSN: UInt64 = 0
+    /// Set when the keyspace is dropped: a write that found the store before the drop must not land after it.
+    var dropped = false
 
     var count: Int { items.count }
 

@@ -63,6 +63,7 @@ extension StorageEngine {
         let itemKey = ItemKey(key)
         let (result, lsn) = try store.partitions[partitioner.partition(of: key)].state.withLock {
             state throws(TesseraError) -> (PutResult, UInt64) in
+            try checkLive(state, keyspace)
             let now = wallClock()
             let current = state.get(itemKey, nowMs: now)
             try check(condition, current: current)
@@ -95,6 +96,7 @@ extension StorageEngine {
         let itemKey = ItemKey(key)
         let lsn = try store.partitions[partitioner.partition(of: key)].state.withLock {
             state throws(TesseraError) -> UInt64 in
+            try checkLive(state, keyspace)
             let current = state.get(itemKey, nowMs: wallClock())
             try check(condition, current: current)
             guard current != nil else { throw TesseraError(.notFound, "key \(key) does not exist") }
@@ -110,6 +112,10 @@ extension StorageEngine {
             return lsn
         }
         try await awaitDurable(lsn)
+    }
+
+    func checkLive(_ state: PartitionState, _ keyspace: String) throws(TesseraError) {
+        if state.dropped { throw TesseraError(.keyspaceNotFound, "keyspace \(keyspace) does not exist") }
     }
 
     private func check(_ condition: WriteCondition, current: StoredItem?) throws(TesseraError) {

@@ -47,7 +47,11 @@ extension StorageEngine {
             throw .badRequest("the default keyspace always exists and cannot be dropped")
         }
         let lsn = try registry.map.withLock { map throws(TesseraError) -> UInt64 in
-            guard map[name] != nil else { throw TesseraError(.keyspaceNotFound, "keyspace \(name) does not exist") }
+            guard let store = map[name] else {
+                throw TesseraError(.keyspaceNotFound, "keyspace \(name) does not exist")
+            }
+            // Writes check this flag under their partition's lock, so none is logged after the drop.
+            for partition in store.partitions { partition.state.withLock { $0.dropped = true } }
             let lsn = try log([.keyspaceDrop(name: name)])
             map.removeValue(forKey: name)
             return lsn

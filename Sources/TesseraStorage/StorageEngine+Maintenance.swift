@@ -25,6 +25,7 @@ extension StorageEngine {
             let keyspace = store.name
             for partition in store.partitions {
                 partition.state.withLock { state in
+                    guard !state.dropped else { return }
                     for key in state.popExpired(nowMs: now, limit: 10_000) {
                         let mutation = Mutation.delete(
                             keyspace: keyspace, key: key.string, reason: .expire, version: nextVersion())

@@ -14,6 +14,7 @@ extension StorageEngine {
         }
         let (result, lsn) = try store.partitions[partition].state.withLock {
             state throws(TesseraError) -> (TransactionResult, UInt64?) in
+            try checkLive(state, keyspace)
             let now = wallClock()
             let succeeded = txn.compares.allSatisfy { evaluate($0, state.get(ItemKey($0.key), nowMs: now)) }
             var overlay: [ItemKey: StoredItem?] = [:]
