@@ -29,13 +29,16 @@ TESSERA=${TESSERA:-.build-release/release/tessera}
 out=bench/results/geo-http-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
 work=$(mktemp -d)
-tessera_pid=""
+tessera_pid=""; wrk_pid=""
 cleanup() {
+  [ -n "$wrk_pid" ] && kill "$wrk_pid" 2>/dev/null
   [ -n "$tessera_pid" ] && kill "$tessera_pid" 2>/dev/null && wait "$tessera_pid" 2>/dev/null
   [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
+if curl -s -o /dev/null http://127.0.0.1:$PORT/v1/ready; then echo "port $PORT is in use" >&2; exit 1; fi
 log() { echo "$*" | tee -a "$out/summary.txt"; }
 
 log "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); nproc $(nproc); load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -91,9 +94,10 @@ tessera_pid=$!
 for _ in $(seq 300); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/v1/ready)" = 200 ] && break; sleep 0.1
 done
+kill -0 "$tessera_pid" || { echo "tessera did not start" >&2; exit 1; }
 curl -sf -X PUT http://127.0.0.1:$PORT/v1/keyspaces/geo -H 'Content-Type: application/json' \
   -d '{"indexes":[{"name":"where","type":"geo","field":"location"}]}' > "$out/keyspace-create.json"
-log "tessera RSS after start: $(($(ps -o rss= -p $tessera_pid) / 1024)) MiB"
+log "tessera RSS after start: $(awk "/VmRSS/ {print int(\$2 / 1024)}" /proc/$tessera_pid/status) MiB"
 
 threads=2; conns=64
 items() { curl -s http://127.0.0.1:$PORT/v1/keyspaces/geo | python3 -c 'import json, sys; print(json.load(sys.stdin)["indexes"][0]["items"])'; }
@@ -103,11 +107,11 @@ wrk -t$threads -c$conns -d900s -s bench/geo_http_load.lua http://127.0.0.1:$PORT
 wrk_pid=$!
 until [ "$(items)" -ge "$N" ] || ! kill -0 $wrk_pid 2>/dev/null; do sleep 0.2; done
 end=$(date +%s.%N)
-kill -INT $wrk_pid 2>/dev/null || true; wait $wrk_pid || true
+kill -INT $wrk_pid 2>/dev/null || true; wait $wrk_pid || true; wrk_pid=""
 bad=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$out/tessera-load.txt" | grep -o '[0-9]*$' || echo 0)
 curl -s http://127.0.0.1:$PORT/v1/keyspaces/geo > "$out/keyspace-after-load.json"
 log "tessera load: $N puts in $(python3 -c "print(f'{$end - $start:.1f}')") s ($(python3 -c "print(f'{$N / ($end - $start):.0f}')") puts/s, wrk -t$threads -c$conns), non-2xx $bad; keyspace: $(head -c 400 "$out/keyspace-after-load.json")"
-log "tessera RSS after load: $(($(ps -o rss= -p $tessera_pid) / 1024)) MiB"
+log "tessera RSS after load: $(awk "/VmRSS/ {print int(\$2 / 1024)}" /proc/$tessera_pid/status) MiB"
 
 for c in 16 64; do
   wrk -t2 -c$c -d${DURATION}s --latency -s bench/geo_http_query.lua http://127.0.0.1:$PORT -- \

@@ -8,3 +8,6 @@ echo "== swift build --build-tests"
 swift build --build-tests
 echo "== swift test"
 swift test 2>&1 | tee /tmp/tessera-test-output.txt
+echo "== vector recall at full size (release build of the pure index module only)"
+swift build -c release --product TesseraIndexBench
+"$(swift build -c release --show-bin-path)/TesseraIndexBench" recall

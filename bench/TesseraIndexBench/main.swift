@@ -164,10 +164,37 @@ func textBench(_ arguments: [String]) throws {
             + "p99 \(String(format: "%.0f", latencies[latencies.count * 99 / 100 - 1] * 1e6)) µs (CPU)")
 }
 
+/// Issue 4's recall bar at its full size, for the test suite (a release build; the debug XCTest runs a
+/// smaller set): recall@10 >= 0.95 against brute force on 20,000 clustered 128-dimensional vectors at the
+/// default parameters (M 16, efConstruction 200, ef 64), for cosine and l2. Exits 1 below the bar.
+func recallCheck() throws {
+    let count = 20_000
+    let queryCount = 200
+    let all = clustered(count: count + queryCount, dimensions: 128, clusters: 50, seed: 2026)
+    let data = Array(all.prefix(count))
+    var failed = false
+    for metric in [VectorMetric.cosine, .l2] {
+        var index = VectorIndex(field: "v", dimensions: 128, metric: metric)
+        for (number, vector) in data.enumerated() { try index.upsert(key: "\(number)", vector: vector) }
+        var found = 0
+        for query in all.suffix(queryCount) {
+            let exact = try index.search(query, k: 10, mode: .exact).map(\.key)
+            let approximate = try index.search(query, k: 10, ef: VectorIndex.efDefault, mode: .approximate).map(\.key)
+            found += Set(exact).intersection(approximate).count
+        }
+        let recall = Double(found) / Double(queryCount * 10)
+        let passed = recall >= 0.95
+        failed = failed || !passed
+        print("recall@10 \(metric), 20000 x 128, ef \(VectorIndex.efDefault): \(recall) (bar 0.95): \(passed ? "passed" : "FAILED")")
+    }
+    if failed { exit(1) }
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
+case "recall": try recallCheck()
 case "vector": try vectorBench(Array(arguments.dropFirst()))
 case "geo": try geoBench(Array(arguments.dropFirst()))
 case "text": try textBench(Array(arguments.dropFirst()))
-default: print("usage: TesseraIndexBench vector|geo|text ...")
+default: print("usage: TesseraIndexBench vector|geo|text|recall ...")
 }
