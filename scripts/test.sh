@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
-# The whole test suite: format lint, build (including the tessera binary the integration tests start), tests.
+# The whole test suite: format lint, build (including the tessera binary the integration tests start), the
+# full-size vector recall check, then every XCTest. Ends with one line "tests: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== swift format lint"
 swift format lint --recursive --strict Sources Tests
-echo "== swift build --build-tests"
-swift build --build-tests
-echo "== swift test"
-swift test 2>&1 | tee /tmp/tessera-test-output.txt
 echo "== vector recall at full size (release build of the pure index module only)"
 swift build -c release --product TesseraIndexBench
 "$(swift build -c release --show-bin-path)/TesseraIndexBench" recall
+echo "== swift build --build-tests"
+swift build --build-tests
+echo "== swift test"
+output=$(mktemp)
+status=0
+swift test 2>&1 | tee "$output" || status=$?
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$output" | tail -n 1 || true)
+rm -f "$output"
+executed=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+failures=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+if [[ -z "$summary" ]]; then
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
+# The recall check above counts as one more passed test.
+echo "tests: $((executed - failures + 1)) passed, $failures failed"
+exit "$status"
