@@ -131,7 +131,9 @@ final class IndexManager: ItemObserver {
         guard let set = nonEmptyIndexes(of: keyspace) else { return }
         let document = item.flatMap { $0.isJSON ? try? IndexJSON.parse($0.value) : nil }
         set.entries.withLock { entries in
-            for name in entries.keys {
+            // Take the names first: iterating `entries.keys` while mutating an entry would keep a second
+            // reference to the dictionary and copy every index on every write.
+            for name in Array(entries.keys) {
                 if let document {
                     do { try entries[name]!.index.upsert(key: key, document: document) } catch {
                         entries[name]!.index.remove(key: key)
