@@ -50,24 +50,30 @@ public struct GeoIndex: Sendable {
     }
 
     /// Items within `radiusM` metres of `center` (edge included), nearest first, ties by key.
-    public func near(_ center: GeoPoint, radiusM: Double, limit: Int = limitDefault) throws(IndexError) -> [GeoHit] {
+    public func near(
+        _ center: GeoPoint, radiusM: Double, limit: Int = limitDefault, keyFilter: ((String) -> Bool)? = nil
+    ) throws(IndexError) -> [GeoHit] {
         guard radiusM.isFinite, radiusM >= 0 else { throw IndexError(.invalidQuery, "'radiusM' must be >= 0") }
         try Self.checkLimit(limit)
         var hits: [GeoHit] = []
         scan(Self.circleParts(center, radiusM: radiusM)) { key, point in
             let distance = center.distanceM(to: point)
-            if distance <= radiusM { hits.append(GeoHit(key: key, point: point, distanceM: distance)) }
+            if distance <= radiusM, keyFilter?(key) ?? true {
+                hits.append(GeoHit(key: key, point: point, distanceM: distance))
+            }
         }
         return Self.nearestFirst(hits, limit: limit)
     }
 
     /// Items inside `box` (edges included), nearest to the box's centre first, with `distanceM` from it.
-    public func within(_ box: GeoBox, limit: Int = limitDefault) throws(IndexError) -> [GeoHit] {
+    public func within(_ box: GeoBox, limit: Int = limitDefault, keyFilter: ((String) -> Bool)? = nil)
+        throws(IndexError) -> [GeoHit]
+    {
         try Self.checkLimit(limit)
         let center = box.center
         var hits: [GeoHit] = []
         scan(box.parts) { key, point in
-            if box.contains(point) {
+            if box.contains(point), keyFilter?(key) ?? true {
                 hits.append(GeoHit(key: key, point: point, distanceM: center.distanceM(to: point)))
             }
         }
@@ -75,7 +81,9 @@ public struct GeoIndex: Sendable {
     }
 
     /// The `k` items nearest to `center` (within `maxDistanceM` if given), nearest first, ties by key.
-    public func nearest(to center: GeoPoint, k: Int, maxDistanceM: Double? = nil) throws(IndexError) -> [GeoHit] {
+    public func nearest(
+        to center: GeoPoint, k: Int, maxDistanceM: Double? = nil, keyFilter: ((String) -> Bool)? = nil
+    ) throws(IndexError) -> [GeoHit] {
         try Self.checkLimit(k)
         let halfCircumference = Double.pi * GeoPoint.earthRadiusM
         let cap = min(maxDistanceM ?? halfCircumference, halfCircumference)
@@ -83,7 +91,7 @@ public struct GeoIndex: Sendable {
         // Grow the radius until it holds k items: everything outside is farther than all inside.
         var radius = min(cap, max(1, GeoPoint.earthRadiusM * (4 * Double(k) / Double(max(count, 1))).squareRoot()))
         while true {
-            let hits = try near(center, radiusM: radius, limit: Self.limitMax)
+            let hits = try near(center, radiusM: radius, limit: Self.limitMax, keyFilter: keyFilter)
             if hits.count >= k || radius >= cap { return Array(hits.prefix(k)) }
             radius = min(cap, radius * 2)
         }

@@ -50,7 +50,7 @@ public struct OrderedIndex: Sendable {
     }
 
     /// The matching items in index order, at most `query.limit`, with a cursor when more follow.
-    public func query(_ query: OrderedQuery) throws(IndexError) -> OrderedResult {
+    public func query(_ query: OrderedQuery, keyFilter: ((String) -> Bool)? = nil) throws(IndexError) -> OrderedResult {
         guard (1...OrderedQuery.limitMax).contains(query.limit) else {
             throw OrderedQuery.bad("'limit' must be between 1 and \(OrderedQuery.limitMax)")
         }
@@ -79,6 +79,7 @@ public struct OrderedIndex: Sendable {
                 let value = entry.values[rangeField]
                 if high < value || (!inclusive && value == high) { return false }
             }
+            if let keyFilter, !keyFilter(entry.key) { return true }
             if hits.count == query.limit {
                 more = true
                 return false

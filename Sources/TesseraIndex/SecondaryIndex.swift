@@ -69,7 +69,8 @@ public struct SecondaryIndex: Sendable {
     }
 
     /// Runs an API.md query body (`{"index": .., "eq": ..}` etc.); members of other index kinds are refused.
-    public func query(_ json: JSONValue) throws(IndexError) -> IndexQueryResult {
+    /// `keyFilter` keeps only the items whose keys it accepts (the server confines a query to a partition).
+    public func query(_ json: JSONValue, keyFilter: ((String) -> Bool)? = nil) throws(IndexError) -> IndexQueryResult {
         guard case .object(let members) = json else { throw IndexError(.invalidQuery, "a query must be an object") }
         let allowed: Set<String>
         switch definition.kind {
@@ -84,30 +85,34 @@ public struct SecondaryIndex: Sendable {
         }
         switch definition.kind {
         case .ordered:
-            let result = try ordered!.query(OrderedQuery(json: json, fields: definition.fields))
+            let result = try ordered!.query(OrderedQuery(json: json, fields: definition.fields), keyFilter: keyFilter)
             return IndexQueryResult(hits: result.hits.map { IndexHit(key: $0.key) }, next: result.next)
         case .geo:
-            return IndexQueryResult(hits: try geoQuery(members).map { IndexHit(key: $0.key, distanceM: $0.distanceM) })
+            return IndexQueryResult(
+                hits: try geoQuery(members, keyFilter).map { IndexHit(key: $0.key, distanceM: $0.distanceM) })
         case .vector:
-            return IndexQueryResult(hits: try vectorQuery(members).map { IndexHit(key: $0.key, score: $0.score) })
+            return IndexQueryResult(
+                hits: try vectorQuery(members, keyFilter).map { IndexHit(key: $0.key, score: $0.score) })
         case .text:
             guard let query = members["text"]?.stringValue else {
                 throw IndexError(.invalidQuery, "a text query needs 'text' (a string)")
             }
             let limit = try Self.int(members["limit"], "limit") ?? TextQuery.limitDefault
-            let hits = try text!.search(query, limit: limit)
+            let hits = text!.search(try TextQuery(query, analyzer: text!.analyzer, limit: limit), keyFilter: keyFilter)
             return IndexQueryResult(hits: hits.map { IndexHit(key: $0.key, score: $0.score) })
         }
     }
 
-    private func geoQuery(_ members: [String: JSONValue]) throws(IndexError) -> [GeoHit] {
+    private func geoQuery(_ members: [String: JSONValue], _ keyFilter: ((String) -> Bool)?) throws(IndexError)
+        -> [GeoHit]
+    {
         let shapes = ["near", "within", "nearest"].filter { members[$0] != nil }
         guard shapes.count == 1 else {
             throw IndexError(.invalidQuery, "a geo query needs exactly one of 'near', 'within', 'nearest'")
         }
         let limit = try Self.int(members["limit"], "limit")
         if let within = members["within"] {
-            return try geo!.within(GeoBox(json: within), limit: limit ?? GeoIndex.limitDefault)
+            return try geo!.within(GeoBox(json: within), limit: limit ?? GeoIndex.limitDefault, keyFilter: keyFilter)
         }
         let shape = members["near"] ?? members["nearest"]!
         guard let lat = shape["lat"]?.numberValue, let lon = shape["lon"]?.numberValue else {
@@ -119,14 +124,16 @@ public struct SecondaryIndex: Sendable {
             guard let radiusM = radius.numberValue else {
                 throw IndexError(.invalidQuery, "'radiusM' must be a number")
             }
-            return try geo!.near(center, radiusM: radiusM, limit: limit ?? GeoIndex.limitDefault)
+            return try geo!.near(center, radiusM: radiusM, limit: limit ?? GeoIndex.limitDefault, keyFilter: keyFilter)
         }
         let k = try Self.int(members["k"], "k") ?? limit ?? 10
         let maxDistanceM = shape["maxDistanceM"]?.numberValue
-        return try geo!.nearest(to: center, k: k, maxDistanceM: maxDistanceM)
+        return try geo!.nearest(to: center, k: k, maxDistanceM: maxDistanceM, keyFilter: keyFilter)
     }
 
-    private func vectorQuery(_ members: [String: JSONValue]) throws(IndexError) -> [VectorHit] {
+    private func vectorQuery(_ members: [String: JSONValue], _ keyFilter: ((String) -> Bool)?) throws(IndexError)
+        -> [VectorHit]
+    {
         guard case .array(let items)? = members["vector"] else {
             throw IndexError(.invalidQuery, "a vector query needs 'vector' (an array of numbers)")
         }
@@ -142,7 +149,7 @@ public struct SecondaryIndex: Sendable {
             guard case .bool(let flag) = exact else { throw IndexError(.invalidQuery, "'exact' must be true or false") }
             mode = flag ? .exact : .approximate
         }
-        return try vector!.search(query, k: k, ef: ef, mode: mode)
+        return try vector!.search(query, k: k, ef: ef, mode: mode, keyFilter: keyFilter)
     }
 
     private static func int(_ value: JSONValue?, _ name: String) throws(IndexError) -> Int? {

@@ -7,7 +7,7 @@ extension TextIndex {
     }
 
     /// Matching documents by BM25 score, highest first, ties by key; at most `query.limit`.
-    public func search(_ query: TextQuery) -> [TextHit] {
+    public func search(_ query: TextQuery, keyFilter: ((String) -> Bool)? = nil) -> [TextHit] {
         var scores = ScoreBoard(
             documents: docs.count, expectedPostings: query.clauses.reduce(0) { $0 + expectedPostings($1.kind) })
         var requiredCount = 0
@@ -23,6 +23,7 @@ extension TextIndex {
             return docs[Int(b.doc)]!.key.utf8.lexicographicallyPrecedes(docs[Int(a.doc)]!.key.utf8)
         }
         for doc in scores.touched where scores.accepts(doc, requiredCount: requiredCount) {
+            if let keyFilter, !keyFilter(docs[Int(doc)]!.key) { continue }
             let candidate = (score: scores.score(doc), doc: doc)
             if best.count == query.limit {
                 guard worse(best[0], candidate) else { continue }

@@ -90,9 +90,11 @@ public struct VectorIndex: Sendable {
     }
 
     /// The `k` nearest items, best first (ties by key), searched with a candidate list of `ef` (at least k).
-    public func search(_ vector: [Float], k: Int, ef: Int? = nil, mode: SearchMode = .auto) throws(IndexError)
-        -> [VectorHit]
-    {
+    /// With `keyFilter`, the search is exact over the items the filter keeps (a filtered graph walk could miss
+    /// them), so it costs one filter call per item and one distance per kept item.
+    public func search(
+        _ vector: [Float], k: Int, ef: Int? = nil, mode: SearchMode = .auto, keyFilter: ((String) -> Bool)? = nil
+    ) throws(IndexError) -> [VectorHit] {
         guard (1...Self.kMax).contains(k) else {
             throw IndexError(.invalidQuery, "'k' must be between 1 and \(Self.kMax)")
         }
@@ -102,7 +104,9 @@ public struct VectorIndex: Sendable {
         }
         let query = try prepared(vector, .invalidQuery)
         let exact = mode == .exact || (mode == .auto && count <= Self.exactCountMax)
-        let found = exact ? exactSearch(query, k: k) : graph.search(query, k: k, ef: ef)
+        let found =
+            keyFilter != nil || exact
+            ? exactSearch(query, k: k, keyFilter: keyFilter) : graph.search(query, k: k, ef: ef)
         return found.compactMap { candidate in
             keyOfNode[Int(candidate.node)].map { VectorHit(key: $0, score: score(candidate.distance)) }
         }
@@ -161,9 +165,10 @@ public struct VectorIndex: Sendable {
         return vector.map { $0 / norm }
     }
 
-    private func exactSearch(_ query: [Float], k: Int) -> [Candidate] {
+    private func exactSearch(_ query: [Float], k: Int, keyFilter: ((String) -> Bool)? = nil) -> [Candidate] {
         var best = CandidateHeap<FarthestFirst>(capacity: k + 1)
-        for (node, key) in keyOfNode.enumerated() where key != nil {
+        for (node, key) in keyOfNode.enumerated() {
+            guard let key, keyFilter?(key) ?? true else { continue }
             let candidate = Candidate(distance: graph.distance(query, Int32(node)), node: Int32(node))
             if best.count < k || candidate.distance < best.top!.distance {
                 best.push(candidate)

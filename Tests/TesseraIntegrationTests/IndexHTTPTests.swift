@@ -101,14 +101,37 @@ final class IndexHTTPTests: NodeTestCase {
 
     func testPartitionConfinesAQuery() async throws {
         _ = try await json("PUT", "/v1/keyspaces/places", definitions)
-        _ = try await put("{eu}:a", #"{"title":"shared words"}"#, ks: "places")
-        _ = try await put("{us}:b", #"{"title":"shared words"}"#, ks: "places")
-        let all = try await query(#"{"index":"search","text":"shared"}"#)
-        XCTAssertEqual(Set(keys(all)), ["{eu}:a", "{us}:b"])
+        // 40 items per partition with identical documents, so only the filter tells them apart; the limits
+        // below are smaller than what matches, so a filter applied after the limit would return too few.
+        for tag in ["eu", "us"] {
+            for i in 0..<40 {
+                let doc =
+                    #"{"city":"X","age":\#(i),"location":{"lat":48.85,"lon":2.35},"e":[1,0,0],"title":"shared words"}"#
+                _ = try await put("{\(tag)}:\(i)", doc, ks: "places")
+            }
+        }
+        let all = try await query(#"{"index":"search","text":"shared","limit":100}"#)
+        XCTAssertEqual(keys(all).count, 80)
         XCTAssertEqual(all["fanout"]?.int64Value, 64)
-        let eu = try await query(#"{"index":"search","text":"shared","partition":"eu"}"#)
-        XCTAssertEqual(keys(eu), ["{eu}:a"])
-        XCTAssertEqual(eu["fanout"]?.int64Value, 1)
+        let queries = [
+            #"{"index":"search","text":"shared","limit":5,"partition":"eu"}"#,
+            #"{"index":"by_city","eq":{"city":"X"},"limit":5,"partition":"eu"}"#,
+            #"{"index":"where","near":{"lat":48.85,"lon":2.35,"radiusM":10},"limit":5,"partition":"eu"}"#,
+            #"{"index":"emb","vector":[1,0,0],"k":5,"partition":"eu"}"#,
+        ]
+        for body in queries {
+            let result = try await query(body)
+            XCTAssertEqual(keys(result).count, 5, body)
+            XCTAssertTrue(keys(result).allSatisfy { $0.hasPrefix("{eu}:") }, body)
+            XCTAssertEqual(result["fanout"]?.int64Value, 1)
+        }
+        // The ordered cursor pages through the partition only.
+        let first = try await query(#"{"index":"by_city","eq":{"city":"X"},"limit":30,"partition":"us"}"#)
+        let cursor = try XCTUnwrap(first["next"]?.stringValue)
+        let rest = try await query(
+            #"{"index":"by_city","eq":{"city":"X"},"limit":30,"partition":"us","cursor":"\#(cursor)"}"#)
+        XCTAssertEqual(keys(first).count + keys(rest).count, 40)
+        XCTAssertTrue((keys(first) + keys(rest)).allSatisfy { $0.hasPrefix("{us}:") })
     }
 
     func testBadQueriesAndDocuments() async throws {

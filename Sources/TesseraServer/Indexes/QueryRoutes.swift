@@ -7,8 +7,6 @@ import TesseraStorage
 struct QueryRoutes {
     let services: NodeServices
     let indexes: IndexManager
-    /// The most hits a partition-confined query reads from the keyspace-wide index before filtering.
-    static let partitionScanMax = 10_000
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/query/{ks}") { request, context in try await query(request, context) }
@@ -18,7 +16,7 @@ struct QueryRoutes {
         let ks = try request.name("ks", context, kind: "keyspace")
         let engine = services.engine
         guard engine.keyspace(ks) != nil else { throw TesseraError(.keyspaceNotFound, "keyspace \(ks) does not exist") }
-        guard case .object(var body) = try IndexJSON.document(try await request.bodyBytes(limit: 4 << 20)) else {
+        guard case .object(let body) = try IndexJSON.document(try await request.bodyBytes(limit: 4 << 20)) else {
             throw TesseraError.badRequest("the body must be a JSON object")
         }
         guard let name = body["index"]?.stringValue else { throw TesseraError.badRequest("index is required") }
@@ -33,23 +31,19 @@ struct QueryRoutes {
             }
             partition = engine.partitioner.partition(ofHashed: text[...])
         }
-        let requested = Self.requestedCount(body, kind: kind)
-        if partition != nil {
-            // The index spans the keyspace: read more hits, keep this partition's, then cut to the limit.
-            body[kind == .vector ? "k" : "limit"] = .number(Double(Self.partitionScanMax))
-        }
+        // The index spans the keyspace; a partition-confined query filters inside the index, so the limit counts
+        // only that partition's hits.
+        let partitioner = engine.partitioner
+        let filter: ((String) -> Bool)? = partition.map { wanted in { partitioner.partition(of: $0) == wanted } }
         let result: IndexQueryResult
         do {
             result = try set.entries.withLock { entries throws(IndexError) -> IndexQueryResult in
-                try entries[name]!.index.query(.object(body))
+                try entries[name]!.index.query(.object(body), keyFilter: filter)
             }
         } catch {
             throw TesseraError.badRequest(error.message)
         }
-        var hits = result.hits
-        if let partition {
-            hits = Array(hits.filter { engine.partitioner.partition(of: $0.key) == partition }.prefix(requested))
-        }
+        let hits = result.hits
         var items: [String: StoredItem] = [:]
         for hit in hits {
             if let item = try await engine.get(keyspace: ks, key: hit.key) { items[hit.key] = item }
@@ -76,13 +70,8 @@ struct QueryRoutes {
             }
             out.endArray()
             out.field("fanout", partition == nil ? engine.partitioner.count : 1)
-            if let next = result.next, partition == nil { out.field("next", next) }
+            if let next = result.next { out.field("next", next) }
             out.endObject()
         }
-    }
-
-    static func requestedCount(_ body: [String: IndexJSON], kind: IndexDefinition.Kind) -> Int {
-        let member = kind == .vector ? body["k"] : body["limit"]
-        return member?.intValue.map { max(1, min($0, partitionScanMax)) } ?? (kind == .vector ? 10 : 100)
     }
 }
