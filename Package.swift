@@ -35,9 +35,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "TesseraCore", swiftSettings: swiftSettings),
-        .target(name: "TesseraIndex", swiftSettings: indexSettings),
+        .target(name: "TesseraIndex", dependencies: ["TesseraCore"], swiftSettings: indexSettings),
         .executableTarget(
-            name: "TesseraIndexBench", dependencies: ["TesseraIndex"], path: "bench/TesseraIndexBench",
+            name: "TesseraIndexBench", dependencies: ["TesseraCore", "TesseraIndex"], path: "bench/TesseraIndexBench",
             swiftSettings: indexSettings),
         .target(name: "TesseraRaft", swiftSettings: swiftSettings),
         .target(name: "TesseraSimulation", dependencies: ["TesseraRaft"], swiftSettings: swiftSettings),
@@ -89,7 +89,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "TesseraIndexTests", dependencies: ["TesseraIndex"], swiftSettings: swiftSettings),
+        .testTarget(name: "TesseraIndexTests", dependencies: ["TesseraCore", "TesseraIndex"], swiftSettings: swiftSettings),
         .testTarget(name: "TesseraRaftTests", dependencies: ["TesseraRaft"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TesseraSimulationTests", dependencies: ["TesseraRaft", "TesseraSimulation"],

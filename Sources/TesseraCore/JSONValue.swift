@@ -1,5 +1,5 @@
 /// A JSON document, parsed strictly (RFC 8259). Numbers are doubles.
-public enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case number(Double)

@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// A latitude/longitude box; `minLon > maxLon` means it crosses the antimeridian.
 public struct GeoBox: Sendable, Equatable {
     /// Southern edge in degrees.

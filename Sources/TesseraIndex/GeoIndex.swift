@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 
 /// A geospatial point index: points sorted by Z-order code, queried by radius, box and nearest-k.
 ///

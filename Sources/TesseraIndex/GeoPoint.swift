@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 
 /// A point on the Earth in degrees (WGS 84 coordinates on a spherical Earth).
 public struct GeoPoint: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// The secondary indexes of one keyspace (or of one partition of it), fed and queried together.
 ///
 /// The server keeps one catalog per keyspace partition, calls `validate(document:)` before it

@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// The definition of one secondary index, as given in API.md's keyspace `indexes` array.
 public struct IndexDefinition: Sendable, Equatable {
     /// The four kinds of secondary index.

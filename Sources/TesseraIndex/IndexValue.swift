@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// A scalar as the ordered index sorts it: null < false < true < numbers < strings (UTF-8 byte order).
 ///
 /// Numbers compare numerically (`-0 == 0`); strings compare by their UTF-8 bytes, which is also

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 
 /// A composite ordered index: items sorted by the values of `fields` (then by key), fed by change events.
 ///
@@ -101,7 +102,7 @@ public struct OrderedIndex: Sendable {
 
     private func encodeCursor(_ entry: OrderedEntry) -> String {
         let json = JSONValue.array(entry.values.map(\.json) + [.string(entry.key)])
-        return json.serialized().base64EncodedString()
+        return Data(json.serialized.utf8).base64EncodedString()
     }
 
     private func decodeCursor(_ cursor: String) throws(IndexError) -> OrderedEntry {

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 
 /// A query of an ordered index: equality on a prefix of its fields plus an optional range on the next one.
 public struct OrderedQuery: Sendable, Equatable {

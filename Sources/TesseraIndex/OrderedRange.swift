@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// Bounds on one field; a one-sided range stays within the bound's type (`gte: 18` matches numbers only).
 public struct OrderedRange: Sendable, Equatable {
     /// Lower bound, if any.

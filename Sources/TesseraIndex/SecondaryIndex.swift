@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// Any one secondary index, built from its definition: the server's single entry point.
 ///
 /// Feed it every committed change of the keyspace (`upsert` for a put, `remove` for a delete or

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 
 /// A full-text index ranked by BM25, over one or more string fields, fed by change events.
 ///

@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// An approximate nearest-neighbour index (HNSW) over one vector field, fed by change events.
 ///
 /// A document is indexed when the field holds an array of `dimensions` finite numbers; a missing or

@@ -4,6 +4,7 @@
 //   swift run -c release -j 1 TesseraIndexBench text CORPUS.jsonl QUERIES.txt TOP10_OUT.txt
 // Times are CPU seconds of the benchmark thread (the machine is shared with compilers).
 // `vector` writes its data set (float32, little-endian) to out-dir so bench/hnswlib_bench.py uses the same data.
+import TesseraCore
 import Foundation
 import TesseraIndex
 

@@ -3,25 +3,10 @@ import TesseraCore
 import TesseraIndex
 import TesseraStorage
 
-/// Documents and definitions as the index module reads them.
-typealias IndexJSON = TesseraIndex.JSONValue
-
-extension TesseraIndex.JSONValue {
-    /// Parses bytes, answering a 400 on bad JSON.
-    static func document(_ bytes: [UInt8]) throws(TesseraError) -> IndexJSON {
-        do { return try IndexJSON.parse(bytes) } catch { throw .badRequest(error.message) }
-    }
-
-    /// Converts a value parsed by the server's own parser.
-    init(_ value: TesseraCore.JSONValue) {
-        switch value {
-        case .null: self = .null
-        case .bool(let b): self = .bool(b)
-        case .number(let n): self = .number(n)
-        case .string(let s): self = .string(s)
-        case .array(let a): self = .array(a.map(IndexJSON.init))
-        case .object(let o): self = .object(o.mapValues(IndexJSON.init))
-        }
+extension JSONValue {
+    /// Parses a document for the indexes, answering a 400 on bad JSON.
+    static func document(_ bytes: [UInt8]) throws(TesseraError) -> JSONValue {
+        try JSONParser.parse(bytes)
     }
 }
 
@@ -53,7 +38,7 @@ final class IndexManager: ItemObserver {
 
     /// Parses the stored definitions of a keyspace.
     static func definitions(_ config: KeyspaceConfig) throws(TesseraError) -> [IndexDefinition] {
-        guard case .array(let list) = try IndexJSON.document(Array(config.indexesJSON.utf8)) else { return [] }
+        guard case .array(let list) = try JSONValue.document(Array(config.indexesJSON.utf8)) else { return [] }
         return try list.map { json throws(TesseraError) in
             do { return try IndexDefinition(json: json) } catch {
                 throw .badRequest(((error as? IndexError)?.message ?? "\(error)"))
@@ -63,7 +48,7 @@ final class IndexManager: ItemObserver {
 
     /// Encodes definitions for `KeyspaceConfig.indexesJSON`.
     static func encode(_ definitions: [IndexDefinition]) -> String {
-        String(decoding: IndexJSON.array(definitions.map(\.json)).serialized(), as: UTF8.self)
+        JSONValue.array(definitions.map(\.json)).serialized
     }
 
     /// Registers the indexes a keyspace's configuration names (new ones empty and building), dropping the
@@ -97,7 +82,7 @@ final class IndexManager: ItemObserver {
         guard !definitions.isEmpty, let set = indexes(of: keyspace) else { return }
         let names = Set(definitions.map(\.name))
         try engine.forEachItem(keyspace: keyspace) { key, item in
-            guard item.isJSON, let document = try? IndexJSON.parse(item.value) else { return }
+            guard item.isJSON, let document = try? JSONValue.parse(item.value) else { return }
             set.entries.withLock { entries in
                 for name in names {
                     // A stored document that the index refuses (written before the index existed) is left out.
@@ -117,7 +102,7 @@ final class IndexManager: ItemObserver {
 
     func validate(keyspace: String, key: String, item: StoredItem) throws(TesseraError) {
         guard let set = nonEmptyIndexes(of: keyspace), item.isJSON else { return }
-        let document = try IndexJSON.document(item.value)
+        let document = try JSONValue.document(item.value)
         try set.entries.withLock { entries throws(TesseraError) in
             for entry in entries.values {
                 do { try entry.index.validate(document: document) } catch {
@@ -129,7 +114,7 @@ final class IndexManager: ItemObserver {
 
     func apply(keyspace: String, key: String, item: StoredItem?) {
         guard let set = nonEmptyIndexes(of: keyspace) else { return }
-        let document = item.flatMap { $0.isJSON ? try? IndexJSON.parse($0.value) : nil }
+        let document = item.flatMap { $0.isJSON ? try? JSONValue.parse($0.value) : nil }
         set.entries.withLock { entries in
             // Take the names first: iterating `entries.keys` while mutating an entry would keep a second
             // reference to the dictionary and copy every index on every write.

@@ -16,7 +16,7 @@ struct QueryRoutes {
         let ks = try request.name("ks", context, kind: "keyspace")
         let engine = services.engine
         guard engine.keyspace(ks) != nil else { throw TesseraError(.keyspaceNotFound, "keyspace \(ks) does not exist") }
-        guard case .object(let body) = try IndexJSON.document(try await request.bodyBytes(limit: 4 << 20)) else {
+        guard case .object(let body) = try JSONValue.document(try await request.bodyBytes(limit: 4 << 20)) else {
             throw TesseraError.badRequest("the body must be a JSON object")
         }
         guard let name = body["index"]?.stringValue else { throw TesseraError.badRequest("index is required") }
@@ -60,11 +60,11 @@ struct QueryRoutes {
                 out.itemValue(item.value, contentType: item.contentType)
                 if let score = hit.score {
                     out.key("score")
-                    out.raw(Array(TesseraCore.JSONValue.format(score).utf8))
+                    out.raw(Array(JSONValue.format(score).utf8))
                 }
                 if let distance = hit.distanceM {
                     out.key("distanceM")
-                    out.raw(Array(TesseraCore.JSONValue.format(distance).utf8))
+                    out.raw(Array(JSONValue.format(distance).utf8))
                 }
                 out.endObject()
             }

@@ -44,7 +44,7 @@ struct KeyspaceRoutes {
         }
         if let list = fields.object["indexes"], list != .null {
             guard case .array(let items) = list else { throw TesseraError.badRequest("indexes must be an array") }
-            config.indexesJSON = IndexManager.encode(try Self.definitions(items.map(IndexJSON.init)))
+            config.indexesJSON = IndexManager.encode(try Self.definitions(items))
         }
         if let regions = try fields.bool("regions"), regions {
             throw TesseraError.badRequest("region-pinned keyspaces need a cluster, not available yet")
@@ -55,7 +55,7 @@ struct KeyspaceRoutes {
     }
 
     /// Parses and checks a list of index definitions (names must be unique).
-    static func definitions(_ items: [IndexJSON]) throws(TesseraError) -> [IndexDefinition] {
+    static func definitions(_ items: [JSONValue]) throws(TesseraError) -> [IndexDefinition] {
         var seen: Set<String> = []
         return try items.map { json throws(TesseraError) in
             let definition: IndexDefinition
@@ -76,7 +76,7 @@ struct KeyspaceRoutes {
         }
         let body = try await request.jsonObject()
         var definitions = try IndexManager.definitions(config)
-        let added = try Self.definitions([IndexJSON(.object(body))])[0]
+        let added = try Self.definitions([.object(body)])[0]
         guard !definitions.contains(where: { $0.name == added.name }) else {
             throw TesseraError(.conflict, "keyspace \(name) already has an index \(added.name)")
         }
@@ -155,7 +155,7 @@ struct KeyspaceRoutes {
             let entry = entries[definition.name]
             members["status"] = .string(entry?.ready == true ? "ready" : "building")
             members["items"] = .number(Double(entry?.index.count ?? 0))
-            out.raw([UInt8](IndexJSON.object(members).serialized()))
+            out.value(.object(members))
         }
         out.endArray()
         out.field("items", items)
