@@ -32,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0", traits: []),
     ],
     targets: [
         .target(name: "TesseraCore", swiftSettings: swiftSettings),
@@ -40,6 +44,8 @@ let package = Package(
             name: "TesseraIndexBench", dependencies: ["TesseraCore", "TesseraIndex"], path: "bench/TesseraIndexBench",
             swiftSettings: indexSettings),
         .target(name: "TesseraRaft", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ring-balance", dependencies: ["TesseraCore"], path: "bench/ring-balance", swiftSettings: swiftSettings),
         .target(name: "TesseraSimulation", dependencies: ["TesseraRaft"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "tessera-sim", dependencies: ["TesseraRaft", "TesseraSimulation"], swiftSettings: swiftSettings),
@@ -53,11 +59,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TesseraCluster",
+            dependencies: [
+                "TesseraCore",
+                "TesseraStorage",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Generated/README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TesseraServer",
             dependencies: [
                 "TesseraCore",
                 "TesseraStorage",
                 "TesseraIndex",
+                "TesseraCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -95,6 +118,8 @@ let package = Package(
             name: "TesseraSimulationTests", dependencies: ["TesseraRaft", "TesseraSimulation"],
             swiftSettings: swiftSettings),
         .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TesseraClusterTests", dependencies: ["TesseraCore", "TesseraCluster"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TesseraIntegrationTests",
             dependencies: [

@@ -24,8 +24,14 @@ public struct NodeConfig: Sendable {
     public var changeEventsMax = 100_000
     /// Milliseconds between keep-alive comments on idle event streams.
     public var sseKeepAliveMs = 15_000
-    /// The node-to-node listener (reserved for the cluster).
+    /// The node-to-node (gRPC) listener.
     public var peerListen = "127.0.0.1:7072"
+    /// Client addresses of members to join.
+    public var join: [String] = []
+    /// Milliseconds between heartbeats to each peer.
+    public var gossipIntervalMs = 200
+    /// Milliseconds between anti-entropy exchanges.
+    public var antiEntropyIntervalMs = 100
     /// The gRPC listener (reserved).
     public var grpcListen = "127.0.0.1:7071"
 

@@ -1,4 +1,5 @@
 import Logging
+import TesseraCluster
 import TesseraCore
 import TesseraStorage
 
@@ -9,4 +10,5 @@ struct NodeServices: Sendable {
     let metrics: NodeMetrics
     let logger: Logger
     let indexes: IndexManager
+    let cluster: ClusterNode
 }

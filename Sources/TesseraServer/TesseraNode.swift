@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import TesseraCluster
 import TesseraCore
 import TesseraStorage
 
@@ -15,7 +16,8 @@ public struct TesseraNode: Sendable {
     public init(config: NodeConfig, logger: Logger) throws {
         let options = StorageOptions(
             directory: config.dataDirectory, partitionCount: config.partitions, syncPolicy: config.syncPolicy,
-            snapshotLogBytes: config.snapshotLogBytes, changeEventsMax: config.changeEventsMax)
+            snapshotLogBytes: config.snapshotLogBytes, changeEventsMax: config.changeEventsMax,
+            nodeOrdinal: UInt16(truncatingIfNeeded: XXHash64.hash(config.nodeID)))
         let engine = try StorageEngine(
             options: options, logger: logger,
             onFatal: { _ in
@@ -34,8 +36,16 @@ public struct TesseraNode: Sendable {
             try indexes.backfill(keyspace.name, fresh, engine: engine)
             if !fresh.isEmpty { logger.info("rebuilt \(fresh.count) indexes of \(keyspace.name) from storage") }
         }
+        var clusterConfig = ClusterConfig(
+            nodeID: config.nodeID, region: config.region, address: config.address, peerListen: config.peerListen,
+            dataDirectory: config.dataDirectory)
+        clusterConfig.join = config.join
+        clusterConfig.gossipIntervalMs = config.gossipIntervalMs
+        clusterConfig.antiEntropyIntervalMs = config.antiEntropyIntervalMs
+        let cluster = try ClusterNode(config: clusterConfig, engine: engine, logger: logger)
         services = NodeServices(
-            engine: engine, config: config, metrics: NodeMetrics(), logger: logger, indexes: indexes)
+            engine: engine, config: config, metrics: NodeMetrics(), logger: logger, indexes: indexes, cluster: cluster)
+        cluster.setHooks(NodeClusterHooks(services: services))
     }
 
     /// The router with every route of API.md that this version serves.
@@ -70,10 +80,11 @@ public struct TesseraNode: Sendable {
             },
             logger: logger)
         let maintenance = MaintenanceService(engine: services.engine)
+        let cluster = ClusterService(cluster: services.cluster)
         // Services stop in reverse order: the HTTP server first (open streams see the shutdown and end), then
         // maintenance; a second signal or ten seconds end whatever still hangs.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: maintenance), .init(service: app)],
+            services: [.init(service: maintenance), .init(service: cluster), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
         let group = ServiceGroup(configuration: groupConfiguration)
@@ -115,6 +126,7 @@ enum MethodNotAllowed {
         ("/v1/changes/{ks}", [.get]),
         ("/v1/cluster", [.get]),
         ("/v1/cluster/locate/{ks}/{key}", [.get]),
+        ("/v1/cluster/nodes/{id}", [.delete]),
         ("/v1/health", [.get]),
         ("/v1/ready", [.get]),
         ("/metrics", [.get]),

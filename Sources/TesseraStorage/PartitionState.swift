@@ -23,6 +23,10 @@ struct PartitionState {
     var lastLSN: UInt64 = 0
     /// Set when the keyspace is dropped: a write that found the store before the drop must not land after it.
     var dropped = false
+    /// Deleted keys with the version of their delete, kept for a grace period so that replication (last writer
+    /// wins) cannot resurrect an older value from a stale replica. Expiry leaves no tombstone: every replica
+    /// expires an item at the same absolute time.
+    private(set) var tombstones: [ItemKey: Version] = [:]
 
     var count: Int { items.count }
 
@@ -35,6 +39,7 @@ struct PartitionState {
     /// Stores `item` at `key`; returns the previous item, expired or not.
     @discardableResult
     mutating func put(_ key: ItemKey, _ item: StoredItem) -> StoredItem? {
+        if !tombstones.isEmpty { tombstones.removeValue(forKey: key) }
         let previous = items.updateValue(item, forKey: key)
         if let previous {
             bytes -= previous.value.count
@@ -55,6 +60,42 @@ struct PartitionState {
         if index < sortedKeys.count, sortedKeys[index] == key { sortedKeys.remove(at: index) }
         bytes -= previous.value.count + key.string.utf8.count
         return previous
+    }
+
+    /// Removes `key` and remembers the delete's version.
+    mutating func markDeleted(_ key: ItemKey, version: Version) {
+        remove(key)
+        if let existing = tombstones[key], existing >= version { return }
+        tombstones[key] = version
+    }
+
+    /// The newest version known for `key`: its item's (expired or not) or its tombstone's.
+    func newestVersion(of key: ItemKey) -> Version? {
+        let itemVersion = items[key]?.version
+        guard let tombstone = tombstones[key] else { return itemVersion }
+        guard let itemVersion else { return tombstone }
+        return max(itemVersion, tombstone)
+    }
+
+    /// The tombstone of `key`, if it has one.
+    func tombstone(of key: ItemKey) -> Version? { tombstones[key] }
+
+    /// Forgets tombstones whose delete happened before `cutoffMs`; returns how many.
+    mutating func purgeTombstones(before cutoffMs: Int64) -> Int {
+        let before = tombstones.count
+        tombstones = tombstones.filter { $0.value.timestamp.physicalMs >= cutoffMs }
+        return before - tombstones.count
+    }
+
+    /// Empties the partition (its data moved to other nodes); returns the keys that held items.
+    mutating func clear() -> [ItemKey] {
+        let keys = Array(items.keys)
+        items = [:]
+        sortedKeys = []
+        expiries = Heap()
+        tombstones = [:]
+        bytes = 0
+        return keys
     }
 
     /// Pops the keys whose items have expired at `nowMs` (stale heap entries are skipped).

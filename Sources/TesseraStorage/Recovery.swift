@@ -72,11 +72,17 @@ enum Recovery {
             guard let store = registry[keyspace] else { return }
             let partition = Partitioner(count: registry.partitionCount).partition(of: key)
             store.partitions[partition].state.withLock { _ = $0.put(ItemKey(key), item) }
-        case .delete(let keyspace, let key, _, let version):
+        case .delete(let keyspace, let key, let reason, let version):
             highWater = max(highWater, version.timestamp.rawValue)
             guard let store = registry[keyspace] else { return }
             let partition = Partitioner(count: registry.partitionCount).partition(of: key)
-            store.partitions[partition].state.withLock { _ = $0.remove(ItemKey(key)) }
+            store.partitions[partition].state.withLock { state in
+                if reason == .delete {
+                    state.markDeleted(ItemKey(key), version: version)
+                } else {
+                    state.remove(ItemKey(key))
+                }
+            }
         case .keyspacePut(let config):
             registry.upsert(config, horizon: horizon)
         case .keyspaceDrop(let name):

@@ -30,6 +30,12 @@ public struct PutResult: Sendable {
     public var created: Bool
     /// The new version.
     public var version: Version
+
+    /// Creates a result.
+    public init(created: Bool, version: Version) {
+        self.created = created
+        self.version = version
+    }
 }
 
 /// A page of a scan.
@@ -40,6 +46,13 @@ public struct ScanPage: Sendable {
     public var nextAfter: String?
     /// How many partitions were read.
     public var fanout: Int
+
+    /// Creates a page.
+    public init(items: [(key: String, item: StoredItem)], nextAfter: String?, fanout: Int) {
+        self.items = items
+        self.nextAfter = nextAfter
+        self.fanout = fanout
+    }
 }
 
 extension StorageEngine {
@@ -105,8 +118,9 @@ extension StorageEngine {
                     try state.table.checkFence(name: fence.lock, token: fence.token)
                 }
             }
-            let lsn = try log([.delete(keyspace: keyspace, key: key, reason: .delete, version: nextVersion())])
-            state.remove(itemKey)
+            let version = nextVersion()
+            let lsn = try log([.delete(keyspace: keyspace, key: key, reason: .delete, version: version)])
+            state.markDeleted(itemKey, version: version)
             state.lastLSN = lsn
             currentObserver?.apply(keyspace: keyspace, key: key, item: nil)
             return lsn

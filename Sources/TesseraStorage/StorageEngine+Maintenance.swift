@@ -13,6 +13,7 @@ extension StorageEngine {
             if ticks % max(1, 1000 / tickMs) == 0 {
                 let now = wallClock()
                 for store in registry.all { store.feed.trim(nowMs: now) }
+                purgeTombstones(nowMs: now)
                 if wal.bytesSinceLastRotation >= options.snapshotLogBytes { startSnapshot() }
             }
         }
@@ -39,6 +40,16 @@ extension StorageEngine {
         }
     }
 
+    /// Forgets tombstones older than the grace period. A replica that was away longer than that can bring a
+    /// deleted value back (as in Cassandra): the grace period must exceed the longest outage repaired by
+    /// hinted handoff or anti-entropy.
+    public func purgeTombstones(nowMs: Int64) {
+        let cutoff = nowMs - options.tombstoneGraceMs
+        for store in registry.all {
+            for partition in store.partitions { _ = partition.state.withLock { $0.purgeTombstones(before: cutoff) } }
+        }
+    }
+
     private func startSnapshot() {
         let claimed = snapshotting.withLock { busy -> Bool in
             if busy { return false }
@@ -62,9 +73,12 @@ extension StorageEngine {
             let config = store.config.withLock { $0 }
             mutations.append(.keyspacePut(config))
             for partition in store.partitions {
-                let items = partition.state.withLock { $0.items }
+                let (items, tombstones) = partition.state.withLock { ($0.items, $0.tombstones) }
                 for (key, item) in items {
                     mutations.append(.put(keyspace: config.name, key: key.string, item: item))
+                }
+                for (key, version) in tombstones {
+                    mutations.append(.delete(keyspace: config.name, key: key.string, reason: .delete, version: version))
                 }
             }
             // The change history before the rotation (later events are replayed from the log).

@@ -72,8 +72,8 @@ extension StorageEngine {
                 case .put(_, let key, let item):
                     state.put(ItemKey(key), item)
                     observer?.apply(keyspace: keyspace, key: key, item: item)
-                case .delete(_, let key, _, _):
-                    state.remove(ItemKey(key))
+                case .delete(_, let key, _, let version):
+                    state.markDeleted(ItemKey(key), version: version)
                     observer?.apply(keyspace: keyspace, key: key, item: nil)
                 default: break
                 }

@@ -12,6 +12,8 @@ public struct StorageOptions: Sendable {
     public var changeEventsMax: Int
     /// The ordinal of this node in versions.
     public var nodeOrdinal: UInt16
+    /// How long a delete's tombstone is kept (default 1 hour; Cassandra's `gc_grace_seconds`).
+    public var tombstoneGraceMs: Int64 = 3_600_000
 
     /// Creates options with the defaults of the docs.
     public init(

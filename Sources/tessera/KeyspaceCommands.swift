@@ -105,13 +105,14 @@ struct Txn: AsyncParsableCommand {
     }
 }
 
-/// `tessera cluster status`.
+/// `tessera cluster status` and `tessera cluster leave`.
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cluster", abstract: "Inspect the cluster.", subcommands: [Status.self])
+        commandName: "cluster", abstract: "Inspect the cluster, or decommission a node.",
+        subcommands: [Status.self, Leave.self])
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Nodes, states and partitions per node.")
+        static let configuration = CommandConfiguration(abstract: "Nodes, states, partitions per node and load.")
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
@@ -123,22 +124,49 @@ struct ClusterCommand: AsyncParsableCommand {
                 }
                 let json = try response.json()
                 var owned: [String: Int] = [:]
+                var primary: [String: Int] = [:]
                 for placement in json["placement"]?.arrayValue ?? [] {
-                    for replica in placement["replicas"]?.arrayValue ?? [] {
-                        owned[replica.stringValue ?? "", default: 0] += 1
-                    }
+                    let replicas = placement["replicas"]?.arrayValue ?? []
+                    for replica in replicas { owned[replica.stringValue ?? "", default: 0] += 1 }
+                    if let first = replicas.first?.stringValue { primary[first, default: 0] += 1 }
                 }
-                print("NODE      ADDRESS               REGION    STATE     PARTITIONS")
+                func cell(_ text: String, _ width: Int) -> String {
+                    text.padding(toLength: max(width, text.count + 1), withPad: " ", startingAt: 0)
+                }
+                print(
+                    cell("NODE", 8) + cell("ADDRESS", 17) + cell("REGION", 8) + cell("STATE", 9) + cell("PARTS", 7)
+                        + cell("PRIMARY", 8) + cell("KEYS", 10) + cell("BYTES", 12) + "REBALANCE")
                 for node in json["nodes"]?.arrayValue ?? [] {
                     let id = node["id"]?.stringValue ?? ""
+                    let rebalance = node["rebalance"]
+                    let total = rebalance?["transfersTotal"]?.int64Value ?? 0
+                    let done = rebalance?["transfersDone"]?.int64Value ?? 0
+                    let moved = rebalance?["itemsMoved"]?.int64Value ?? 0
                     print(
-                        id.padding(toLength: 10, withPad: " ", startingAt: 0)
-                            + (node["address"]?.stringValue ?? "").padding(toLength: 22, withPad: " ", startingAt: 0)
-                            + (node["region"]?.stringValue ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)
-                            + (node["state"]?.stringValue ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)
-                            + String(owned[id] ?? 0))
+                        cell(id, 8) + cell(node["address"]?.stringValue ?? "", 17)
+                            + cell(node["region"]?.stringValue ?? "", 8) + cell(node["state"]?.stringValue ?? "", 9)
+                            + cell(String(owned[id] ?? 0), 7) + cell(String(primary[id] ?? 0), 8)
+                            + cell(String(node["keys"]?.int64Value ?? 0), 10)
+                            + cell(String(node["storageBytes"]?.int64Value ?? 0), 12)
+                            + (total > 0 ? "\(done)/\(total) partitions, \(moved) items" : "-"))
                 }
-                print("partitions: \(json["partitions"]?.int64Value ?? 0)")
+                print(
+                    "partitions: \(json["partitions"]?.int64Value ?? 0)  (PARTS: replicas held of the default keyspace; "
+                        + "hints pending: \(json["hintsPending"]?.int64Value ?? 0))")
+            }
+        }
+    }
+
+    struct Leave: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decommission a node: it hands its partitions to their new owners, then stops.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "The node id.") var node: String
+
+        func run() async throws {
+            try await client.with { http in
+                let response = try await client.call(http, "DELETE", "/v1/cluster/nodes/\(Names.percentEncode(node))")
+                print(client.json ? response.text : "node \(node) is leaving; it stops once its data is handed off")
             }
         }
     }

@@ -23,20 +23,22 @@ struct Dev: AsyncParsableCommand {
 
     @Option(help: "Number of nodes.") var nodes = 1
     @Flag(help: "Also start a gateway.") var gateway = false
-    @Option(help: "Data directory.") var dataDir = "./tessera-data"
-    @Option(help: "Client listener of the first node.") var listen = "127.0.0.1:7070"
+    @Option(help: "Data directory (one folder per node inside it when --nodes > 1).") var dataDir = "./tessera-data"
+    @Option(help: "Client listener of the first node; node i listens 10 ports further per step.")
+    var listen = "127.0.0.1:7070"
 
     func run() async throws {
-        guard nodes >= 1 else { throw UsageError(description: "--nodes must be at least 1") }
-        if nodes > 1 || gateway {
-            throw Refusal(
-                message: "this version runs a single node; multi-node clusters and the gateway are not built yet")
+        guard (1...16).contains(nodes) else { throw UsageError(description: "--nodes must be 1...16") }
+        if gateway { throw Refusal(message: "the gateway is not built yet; run without --gateway") }
+        if nodes == 1 {
+            let config = try NodeOptions.parse(["--listen", listen, "--data-dir", dataDir]).config()
+            print("tessera dev: 1 node")
+            print("  n1  http://\(config.address)  data: \(config.dataDirectory)")
+            print("Ctrl-C stops it.")
+            try await TesseraNode(config: config, logger: makeLogger("n1")).run()
+            return
         }
-        let config = try NodeOptions.parse(["--listen", listen, "--data-dir", dataDir]).config()
-        print("tessera dev: 1 node")
-        print("  n1  http://\(config.address)  data: \(config.dataDirectory)")
-        print("Ctrl-C stops it.")
-        try await TesseraNode(config: config, logger: makeLogger("n1")).run()
+        try await DevCluster(nodes: nodes, dataDir: dataDir, listen: listen).run()
     }
 }
 
@@ -46,9 +48,11 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Data directory.") var dataDir = "./tessera-data"
     @Option(help: "Node id.") var nodeId = "n1"
     @Option(help: "Region.") var region = "local"
-    @Option(help: "Node-to-node listener (reserved for the cluster).") var peerListen = "127.0.0.1:7072"
-    @Option(help: "gRPC listener (reserved).") var grpcListen = "127.0.0.1:7071"
-    @Option(help: "Existing members to join (cluster: not built yet).") var join: String?
+    @Option(help: "Node-to-node (gRPC) listener HOST:PORT.") var peerListen = "127.0.0.1:7072"
+    @Option(help: "Public gRPC listener (reserved; not served yet).") var grpcListen = "127.0.0.1:7071"
+    @Option(help: "Client addresses (HOST:PORT,...) of existing members to join.") var join: String?
+    @Option(help: "Milliseconds between heartbeats to each peer.") var gossipIntervalMs = 200
+    @Option(help: "Milliseconds between anti-entropy exchanges.") var antiEntropyIntervalMs = 100
     @Option(help: "Partitions of a new data directory.") var partitions = 64
     @Option(help: "Sync policy: always (fsync before acknowledging) or interval:MS.") var sync = "always"
     @Option(help: "Largest value in bytes.") var valueBytesMax = 1 << 20
@@ -66,7 +70,6 @@ struct NodeOptions: ParsableArguments {
                     "refusing to listen on \(host) without auth; auth is not built yet, pass --insecure to accept the risk"
             )
         }
-        guard join == nil else { throw Refusal(message: "--join needs the cluster, which is not built yet") }
         guard (1...65536).contains(partitions) else { throw UsageError(description: "--partitions must be 1...65536") }
         guard (1...(8 << 20)).contains(valueBytesMax) else {
             throw UsageError(description: "--value-bytes-max out of range")
@@ -83,6 +86,12 @@ struct NodeOptions: ParsableArguments {
         config.sseKeepAliveMs = max(10, sseKeepaliveMs)
         config.peerListen = peerListen
         config.grpcListen = grpcListen
+        _ = try parseHostPort(peerListen)
+        config.join = (join ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        for seed in config.join { _ = try parseHostPort(seed) }
+        config.gossipIntervalMs = max(20, gossipIntervalMs)
+        config.antiEntropyIntervalMs = max(10, antiEntropyIntervalMs)
         if sync == "always" {
             config.syncPolicy = .always
         } else if sync.hasPrefix("interval:"), let ms = Int(sync.dropFirst("interval:".count)), ms > 0 {

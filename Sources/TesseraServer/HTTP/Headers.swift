@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import TesseraCluster
 import TesseraCore
 import TesseraStorage
 
@@ -14,11 +15,13 @@ enum Headers {
     static let ttlSecondsMax = 10 * 365 * 86400.0
 
     /// Validates `Tessera-Consistency` (a single node meets every level).
-    static func checkConsistency(_ request: Request) throws(TesseraError) {
-        guard let value = request.headers[consistency] else { return }
-        guard ["one", "quorum", "all"].contains(value.lowercased()) else {
+    @discardableResult
+    static func checkConsistency(_ request: Request) throws(TesseraError) -> ReadWriteConsistency {
+        guard let value = request.headers[consistency] else { return .quorum }
+        guard let parsed = ReadWriteConsistency(rawValue: value.lowercased()) else {
             throw .badRequest("Tessera-Consistency must be one, quorum or all")
         }
+        return parsed
     }
 
     /// `?ttl=SECONDS` (decimals allowed) in milliseconds.

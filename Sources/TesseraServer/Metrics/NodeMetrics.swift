@@ -1,6 +1,7 @@
 import Foundation
 import Prometheus
 import Synchronization
+import TesseraCluster
 import TesseraStorage
 
 /// The node's Prometheus metrics: request counters and latency histograms by route template, connection and
@@ -74,7 +75,7 @@ final class NodeMetrics: Sendable {
     }
 
     /// The full exposition: registry metrics plus the gauges computed now.
-    func render(engine: StorageEngine) -> [UInt8] {
+    func render(engine: StorageEngine, cluster: ClusterNode) -> [UInt8] {
         var out = registry.emitToBuffer()
         var text = ""
         let process = ProcessStats.read()
@@ -98,8 +99,43 @@ final class NodeMetrics: Sendable {
         text += "# TYPE tessera_locks_held gauge\ntessera_locks_held \(engine.locksHeld)\n"
         text += "# HELP tessera_queue_jobs Jobs per queue and state (queues are not built yet).\n"
         text += "# TYPE tessera_queue_jobs gauge\n"
+        text += Self.clusterText(cluster)
         out.append(contentsOf: text.utf8)
         return out
+    }
+}
+
+extension NodeMetrics {
+    /// The cluster layer's gauges and counters.
+    static func clusterText(_ cluster: ClusterNode) -> String {
+        let stats = cluster.stats
+        var text = "# HELP tessera_cluster_members Members by observed state.\n# TYPE tessera_cluster_members gauge\n"
+        let members = cluster.members()
+        for state in ["up", "suspect", "down", "joining", "leaving"] {
+            text += "tessera_cluster_members{state=\"\(state)\"} \(members.filter { $0.state == state }.count)\n"
+        }
+        let me = members.first { $0.id == cluster.nodeID }
+        text += "# HELP tessera_rebalance_transfers Keyspace partitions this node moves (join or leave).\n"
+        text += "# TYPE tessera_rebalance_transfers gauge\n"
+        text += "tessera_rebalance_transfers{state=\"total\"} \(me?.streamsTotal ?? 0)\n"
+        text += "tessera_rebalance_transfers{state=\"done\"} \(me?.streamsDone ?? 0)\n"
+        text += "# HELP tessera_rebalance_items_total Items moved by rebalancing.\n"
+        text +=
+            "# TYPE tessera_rebalance_items_total counter\ntessera_rebalance_items_total \(me?.streamedItems ?? 0)\n"
+        text += "# HELP tessera_hints_pending Writes held for unreachable replicas.\n"
+        text += "# TYPE tessera_hints_pending gauge\ntessera_hints_pending \(cluster.pendingHints)\n"
+        let counters: [(String, String, Int)] = [
+            ("tessera_hints_stored_total", "Hints stored for unreachable replicas.", stats.hintsStored),
+            ("tessera_hints_delivered_total", "Hints delivered.", stats.hintsDelivered),
+            ("tessera_read_repairs_total", "Stale replicas repaired by reads.", stats.readRepairs),
+            ("tessera_anti_entropy_rounds_total", "Merkle-tree exchanges.", stats.antiEntropyRounds),
+            ("tessera_anti_entropy_repairs_total", "Records repaired by anti-entropy.", stats.antiEntropyRepairs),
+            ("tessera_unavailable_total", "Requests refused for want of replicas.", stats.unavailable),
+        ]
+        for (name, help, value) in counters {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) counter\n\(name) \(value)\n"
+        }
+        return text
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import TesseraCluster
 import TesseraCore
 import TesseraStorage
 
@@ -9,6 +10,7 @@ import TesseraStorage
 struct ItemRoutes {
     let services: NodeServices
     var engine: StorageEngine { services.engine }
+    var cluster: ClusterNode { services.cluster }
 
     static let fanoutHeader = HTTPField.Name("Tessera-Fanout")!
 
@@ -22,16 +24,25 @@ struct ItemRoutes {
     func put(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let ks = try request.name("ks", context, kind: "keyspace")
         let key = try request.key(context)
-        try Headers.checkConsistency(request)
+        let consistency = try Headers.checkConsistency(request)
         let contentType = request.headers[.contentType] ?? ContentTypes.octetStream
         let ttlMs = try Headers.ttlMs(request.query("ttl"))
         let condition = try Headers.writeCondition(request, forPut: true)
         let fence = try Headers.fence(request)
         let value = try await request.bodyBytes(limit: services.config.valueBytesMax)
         if ContentTypes.isJSON(contentType) { _ = try JSONParser.parse(value) }
-        let result = try await engine.put(
-            keyspace: ks, key: key, value: value, contentType: contentType, ttlMs: ttlMs, condition: condition,
-            fence: fence)
+        let result: PutResult
+        if condition == .none && fence == nil {
+            result = try await cluster.put(
+                keyspace: ks, key: key, value: value, contentType: contentType, ttlMs: ttlMs, consistency: consistency)
+        } else {
+            guard
+                let conditional = try await cluster.conditionalPut(
+                    keyspace: ks, key: key, value: value, contentType: contentType, ttlMs: ttlMs, condition: condition,
+                    fence: fence, consistency: consistency)
+            else { throw TesseraError(.internal, "a put answered without a version") }
+            result = conditional
+        }
         let version = result.version.description
         return Responses.json(status: result.created ? .created : .ok, headers: [.eTag: "\"\(version)\""]) { out in
             out.beginObject()
@@ -44,8 +55,8 @@ struct ItemRoutes {
     func get(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let ks = try request.name("ks", context, kind: "keyspace")
         let key = try request.key(context)
-        try Headers.checkConsistency(request)
-        guard let item = try await engine.get(keyspace: ks, key: key) else {
+        let consistency = try Headers.checkConsistency(request)
+        guard let item = try await cluster.get(keyspace: ks, key: key, consistency: consistency) else {
             throw TesseraError(.notFound, "key \(key) does not exist")
         }
         let etag = "\"\(item.version)\""
@@ -60,16 +71,22 @@ struct ItemRoutes {
     func delete(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let ks = try request.name("ks", context, kind: "keyspace")
         let key = try request.key(context)
-        try Headers.checkConsistency(request)
+        let consistency = try Headers.checkConsistency(request)
         let condition = try Headers.writeCondition(request, forPut: false)
         let fence = try Headers.fence(request)
-        try await engine.delete(keyspace: ks, key: key, condition: condition, fence: fence)
+        if condition == .none && fence == nil {
+            try await cluster.delete(keyspace: ks, key: key, consistency: consistency)
+        } else {
+            _ = try await cluster.conditionalPut(
+                keyspace: ks, key: key, value: nil, contentType: "", ttlMs: nil, condition: condition, fence: fence,
+                consistency: consistency)
+        }
         return Responses.noContent
     }
 
     func scan(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let ks = try request.name("ks", context, kind: "keyspace")
-        try Headers.checkConsistency(request)
+        let consistency = try Headers.checkConsistency(request)
         let limit = try request.queryInt("limit", in: 1...10_000) ?? 100
         let keysOnly = try request.queryBool("keysOnly") ?? false
         let prefix = request.query("prefix") ?? ""
@@ -77,9 +94,9 @@ struct ItemRoutes {
             guard let key = ScanCursor.decode(cursor) else { throw .badRequest("invalid scan cursor") }
             return key
         }
-        let page = try await engine.scan(
+        let page = try await cluster.scan(
             keyspace: ks, prefix: prefix, start: request.query("start"), end: request.query("end"), after: after,
-            limit: limit)
+            limit: limit, consistency: consistency)
         return Responses.json(headers: [Self.fanoutHeader: String(page.fanout)]) { out in
             out.beginObject()
             out.key("items")

@@ -21,6 +21,25 @@ struct KeyspaceRoutes {
     func put(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let name = try request.name("ks", context, kind: "keyspace")
         let fields = JSONFields(object: try await request.jsonObject())
+        let created = try await apply(name, fields)
+        await announce(name)
+        return try describe(name, status: created ? .created : .ok)
+    }
+
+    /// Tells the cluster about the keyspace's definition as this node now holds it (or its drop).
+    func announce(_ name: String) async {
+        guard let config = engine.keyspace(name) else {
+            await services.cluster.announceKeyspace(name: name, config: nil, dropped: true)
+            return
+        }
+        let body =
+            "{\"consistency\":\"\(config.consistency.rawValue)\",\"replicas\":\(config.replicas),"
+            + "\"changeRetentionSeconds\":\(config.changeRetentionSeconds),\"indexes\":\(config.indexesJSON)}"
+        await services.cluster.announceKeyspace(name: name, config: Array(body.utf8), dropped: false)
+    }
+
+    /// Creates or updates a keyspace from the fields of a `PUT` body; true when it created it.
+    func apply(_ name: String, _ fields: JSONFields) async throws -> Bool {
         try fields.only(["consistency", "replicas", "changeRetentionSeconds", "encryption", "indexes", "regions"])
         var config = engine.keyspace(name) ?? KeyspaceConfig(name: name)
         if let consistency = try fields.string("consistency") {
@@ -51,7 +70,7 @@ struct KeyspaceRoutes {
         }
         let created = try await engine.putKeyspace(config)
         try indexes.backfill(name, try indexes.register(config), engine: engine)
-        return try describe(name, status: created ? .created : .ok)
+        return created
     }
 
     /// Parses and checks a list of index definitions (names must be unique).
@@ -84,6 +103,7 @@ struct KeyspaceRoutes {
         config.indexesJSON = IndexManager.encode(definitions)
         _ = try await engine.putKeyspace(config)
         try indexes.backfill(name, try indexes.register(config), engine: engine)
+        await announce(name)
         return try describe(name, status: .created)
     }
 
@@ -101,6 +121,7 @@ struct KeyspaceRoutes {
         config.indexesJSON = IndexManager.encode(definitions)
         _ = try await engine.putKeyspace(config)
         _ = try indexes.register(config)
+        await announce(name)
         return Responses.noContent
     }
 
@@ -112,6 +133,7 @@ struct KeyspaceRoutes {
         let name = try request.name("ks", context, kind: "keyspace")
         try await engine.dropKeyspace(name)
         indexes.drop(name)
+        await announce(name)
         return Responses.noContent
     }
 

@@ -1,0 +1,230 @@
+import GRPCCore
+import TesseraCore
+import TesseraStorage
+
+/// Where one keyspace partition lives: the replicas of the current placement (reads) and, while nodes join
+/// or leave, those of the placement being moved to (writes reach both).
+public struct PartitionPlacement: Sendable, Equatable {
+    /// The partition.
+    public var partition: Int
+    /// Replicas in the current placement, first replica first.
+    public var read: [String]
+    /// Replicas that only the placement being moved to has.
+    public var pending: [String]
+
+    /// Every node a write goes to.
+    public var write: [String] { read + pending }
+}
+
+extension ClusterNode {
+    /// The placement of a keyspace's partition.
+    public func placement(keyspace: String, partition: Int) -> PartitionPlacement {
+        let (readRing, writeRing) = membership.rings
+        let read = readRing.replicas(
+            of: partition, count: replicaCount(keyspace, members: readRing.members.count))
+        let write = writeRing.replicas(
+            of: partition, count: replicaCount(keyspace, members: writeRing.members.count))
+        return PartitionPlacement(partition: partition, read: read, pending: write.filter { !read.contains($0) })
+    }
+
+    /// Whether this node alone holds the partition (a single-node cluster): requests then take the storage
+    /// engine's own path.
+    func isLocalOnly(_ placement: PartitionPlacement) -> Bool {
+        placement.pending.isEmpty && placement.read == [nodeID]
+    }
+
+    func checkKeyspace(_ keyspace: String) throws(TesseraError) {
+        guard engine.keyspace(keyspace) != nil else {
+            throw TesseraError(.keyspaceNotFound, "keyspace \(keyspace) does not exist")
+        }
+    }
+
+    // MARK: writes
+
+    /// Stores a value at the given consistency: the coordinator stamps a hybrid-clock version and sends it to
+    /// every replica, answering once W acknowledge (plus one per replica still receiving a moved partition).
+    public func put(
+        keyspace: String, key: String, value: [UInt8], contentType: String, ttlMs: Int64?,
+        consistency: ReadWriteConsistency
+    ) async throws(TesseraError) -> PutResult {
+        try checkKeyspace(keyspace)
+        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        if isLocalOnly(placement) {
+            return try await engine.put(
+                keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs)
+        }
+        let version = engine.newVersion()
+        let item = StoredItem(
+            value: value, contentType: contentType, version: version,
+            expiresAtMs: ttlMs.map { nowMs + max(1, $0) } ?? 0)
+        let results = try await replicate(
+            ReplicaRecord(keyspace: keyspace, key: key, version: version, item: item), placement: placement,
+            consistency: consistency)
+        return PutResult(created: !results.contains { $0.hadLive }, version: version)
+    }
+
+    /// Deletes a key at the given consistency (a tombstone with a new version); `not_found` when a read at the
+    /// same consistency finds no value.
+    public func delete(keyspace: String, key: String, consistency: ReadWriteConsistency) async throws(TesseraError) {
+        try checkKeyspace(keyspace)
+        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        if isLocalOnly(placement) {
+            try await engine.delete(keyspace: keyspace, key: key)
+            return
+        }
+        guard try await get(keyspace: keyspace, key: key, consistency: consistency) != nil else {
+            throw TesseraError(.notFound, "key \(key) does not exist")
+        }
+        let version = engine.newVersion()
+        _ = try await replicate(
+            ReplicaRecord(keyspace: keyspace, key: key, version: version, item: nil), placement: placement,
+            consistency: consistency)
+    }
+
+    /// Sends one record to every replica of its placement and waits for enough acknowledgements. Replicas
+    /// judged down, and those that fail to answer, get the record as a hint.
+    func replicate(
+        _ record: ReplicaRecord, placement: PartitionPlacement, consistency: ReadWriteConsistency,
+        alreadyAcknowledged: Set<String> = []
+    ) async throws(TesseraError) -> [ReplicaApplyResult] {
+        let required = consistency.required(of: placement.read.count) + placement.pending.count
+        let now = nowMs
+        let alive = placement.write.filter { membership.isAlive($0, nowMs: now) }
+        guard alive.count >= required else {
+            counters.withLock { $0.unavailable += 1 }
+            throw TesseraError(
+                .unavailable,
+                "\(consistency.rawValue) needs \(required) of the replicas \(placement.write.joined(separator: ", ")); "
+                    + "\(alive.count) reachable")
+        }
+        for target in placement.write where !alive.contains(target) {
+            hints.add(record, for: target)
+            counters.withLock { $0.hintsStored += 1 }
+        }
+        let targets = alive.filter { !alreadyAcknowledged.contains($0) }
+        let needed = max(0, required - alreadyAcknowledged.count)
+        let stream = AsyncStream<(String, ReplicaApplyResult?)> { continuation in
+            let group = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for target in targets {
+                        group.addTask {
+                            let result = await self.applyOn(target, [record])?.first
+                            if result == nil {
+                                self.hints.add(record, for: target)
+                                self.counters.withLock { $0.hintsStored += 1 }
+                            }
+                            continuation.yield((target, result))
+                        }
+                    }
+                }
+                continuation.finish()
+            }
+            _ = group
+        }
+        var results: [ReplicaApplyResult] = []
+        var failed: [String] = []
+        if needed > 0 {
+            for await (target, result) in stream {
+                if let result { results.append(result) } else { failed.append(target) }
+                if results.count >= needed { break }
+            }
+        }
+        guard results.count >= needed else {
+            counters.withLock { $0.unavailable += 1 }
+            throw TesseraError(
+                .unavailable,
+                "\(consistency.rawValue) needs \(required) acknowledgements; replicas \(failed.joined(separator: ", ")) "
+                    + "did not answer (the write may have reached some replicas and will be repaired)")
+        }
+        return results
+    }
+
+    // MARK: reads
+
+    /// Reads a key at the given consistency: asks the live replicas, answers with the newest version once R
+    /// answered, and repairs the replicas that answered with an older one.
+    public func get(keyspace: String, key: String, consistency: ReadWriteConsistency) async throws(TesseraError)
+        -> StoredItem?
+    {
+        try checkKeyspace(keyspace)
+        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        if isLocalOnly(placement) { return try await engine.get(keyspace: keyspace, key: key) }
+        let record = try await readNewest(keyspace: keyspace, key: key, placement: placement, consistency: consistency)
+        guard let item = record?.item, !item.isExpired(nowMs: nowMs) else { return nil }
+        return item
+    }
+
+    func readNewest(
+        keyspace: String, key: String, placement: PartitionPlacement, consistency: ReadWriteConsistency
+    ) async throws(TesseraError) -> ReplicaRecord? {
+        let required = consistency.required(of: placement.read.count)
+        let now = nowMs
+        let alive = placement.read.filter { membership.isAlive($0, nowMs: now) }
+        guard alive.count >= required else {
+            counters.withLock { $0.unavailable += 1 }
+            throw TesseraError(
+                .unavailable,
+                "\(consistency.rawValue) read needs \(required) of the replicas "
+                    + "\(placement.read.joined(separator: ", ")); \(alive.count) reachable")
+        }
+        // Ask the closest replicas first: this node, then the others in ring order; with `one`, only one.
+        let ordered = alive.sorted { ($0 == nodeID ? 0 : 1) < ($1 == nodeID ? 0 : 1) }
+        let asked = consistency == .one ? Array(ordered.prefix(1)) : ordered
+        let stream = AsyncStream<(String, Result<ReplicaRecord?, TesseraError>)> { continuation in
+            let task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for target in asked {
+                        group.addTask { continuation.yield((target, await self.readOn(target, keyspace, key))) }
+                    }
+                }
+                continuation.finish()
+            }
+            _ = task
+        }
+        var answers: [(String, ReplicaRecord?)] = []
+        var iterator = stream.makeAsyncIterator()
+        while answers.count < required, let (target, result) = await iterator.next() {
+            if case .success(let record) = result { answers.append((target, record)) }
+        }
+        guard answers.count >= required else {
+            counters.withLock { $0.unavailable += 1 }
+            throw TesseraError(
+                .unavailable,
+                "\(consistency.rawValue) read needs \(required) answers; \(answers.count) replicas answered")
+        }
+        let newest = answers.compactMap(\.1).max { $0.version < $1.version }
+        // Repair, in the background, every replica that answered (now or later) with an older version.
+        let early = answers
+        Task {
+            var all = early
+            while let (target, result) = await iterator.next() {
+                if case .success(let record) = result { all.append((target, record)) }
+            }
+            guard let newest = all.compactMap(\.1).max(by: { $0.version < $1.version }) else { return }
+            for (target, record) in all where record.map({ $0.version < newest.version }) ?? true {
+                if await self.send([newest], to: target) { self.counters.withLock { $0.readRepairs += 1 } }
+            }
+        }
+        return newest
+    }
+
+    func readOn(_ target: String, _ keyspace: String, _ key: String) async -> Result<ReplicaRecord?, TesseraError> {
+        if target == nodeID {
+            do { return .success(try await engine.readReplica(keyspace: keyspace, key: key)) } catch {
+                return .failure(error)
+            }
+        }
+        guard let member = membership.record(target) else { return .failure(.init(.unavailable, "unknown node")) }
+        do {
+            let client = try peers.client(member.peerAddress)
+            var request = Tessera_Peer_V1_ReadRequest()
+            request.keyspace = keyspace
+            request.key = key
+            let response = try await client.read(request, options: callOptions(timeoutMs: config.replicaTimeoutMs))
+            membership.heartbeat(from: target, nowMs: nowMs)
+            return .success(response.found ? ReplicaRecord(response.item) : nil)
+        } catch {
+            return .failure(TesseraError(.unavailable, "\(target): \(error)"))
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import GRPCCore
+import TesseraCore
+import TesseraStorage
+
+extension ClusterNode {
+    /// The partition's first live replica, which serializes conditional writes (and, when the HTTP layer
+    /// forwards them, transactions): nil when none is reachable.
+    public func primary(keyspace: String, key: String) -> String? {
+        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        let now = nowMs
+        return placement.read.first { membership.isAlive($0, nowMs: now) }
+    }
+
+    /// A write with a condition or fence: run by the partition's first live replica, which first brings its
+    /// copy of the key up to date (a read at the request's consistency that repairs it), then checks and
+    /// writes locally, then replicates the result.
+    public func conditionalPut(
+        keyspace: String, key: String, value: [UInt8]?, contentType: String, ttlMs: Int64?,
+        condition: WriteCondition, fence: Fence?, consistency: ReadWriteConsistency
+    ) async throws(TesseraError) -> PutResult? {
+        try checkKeyspace(keyspace)
+        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        if isLocalOnly(placement) { return try await local() }
+        guard let primary = primary(keyspace: keyspace, key: key) else {
+            throw TesseraError(.unavailable, "no replica of \(keyspace)/\(key) is reachable")
+        }
+        guard primary == nodeID else {
+            return try await forwardConditional(
+                to: primary, keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs,
+                condition: condition, fence: fence, consistency: consistency)
+        }
+        if let newest = try await readNewest(
+            keyspace: keyspace, key: key, placement: placement, consistency: consistency),
+            try await engine.readReplica(keyspace: keyspace, key: key).map({ $0.version < newest.version }) ?? true
+        {
+            _ = try await engine.applyReplica([newest])
+        }
+        let result = try await local()
+        guard let record = try await engine.readReplica(keyspace: keyspace, key: key) else { return result }
+        _ = try await replicate(record, placement: placement, consistency: consistency, alreadyAcknowledged: [nodeID])
+        return result
+
+        func local() async throws(TesseraError) -> PutResult? {
+            if let value {
+                return try await engine.put(
+                    keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs,
+                    condition: condition, fence: fence)
+            }
+            try await engine.delete(keyspace: keyspace, key: key, condition: condition, fence: fence)
+            return nil
+        }
+    }
+
+    private func forwardConditional(
+        to primary: String, keyspace: String, key: String, value: [UInt8]?, contentType: String, ttlMs: Int64?,
+        condition: WriteCondition, fence: Fence?, consistency: ReadWriteConsistency
+    ) async throws(TesseraError) -> PutResult? {
+        var headers = ["consistency": consistency.rawValue, "contentType": contentType]
+        if let ttlMs { headers["ttlMs"] = String(ttlMs) }
+        switch condition {
+        case .none: break
+        case .ifAbsent: headers["ifAbsent"] = "1"
+        case .ifMatch(let version): headers["ifMatch"] = version
+        }
+        if let fence { headers["fence"] = "\(fence.lock):\(fence.token)" }
+        let answer = try await forward(
+            to: primary, operation: value == nil ? "kv.delete" : "kv.put", keyspace: keyspace, name: key,
+            body: value ?? [], headers: headers)
+        if answer.status >= 300 { throw Self.decodeError(answer) }
+        guard value != nil else { return nil }
+        guard let version = answer.headers["version"].flatMap({ Version($0) }) else {
+            throw TesseraError(.internal, "the primary answered without a version")
+        }
+        return PutResult(created: answer.headers["created"] == "1", version: version)
+    }
+
+    /// Sends a request to another node's HTTP layer through the node-to-node transport.
+    public func forward(
+        to node: String, operation: String, keyspace: String, name: String, body: [UInt8], headers: [String: String]
+    ) async throws(TesseraError) -> (status: Int, body: [UInt8], headers: [String: String]) {
+        guard let member = membership.record(node) else { throw TesseraError(.unavailable, "unknown node \(node)") }
+        do {
+            let client = try peers.client(member.peerAddress)
+            var request = Tessera_Peer_V1_ForwardRequest()
+            request.operation = operation
+            request.keyspace = keyspace
+            request.name = name
+            request.body = .init(body)
+            request.headers = headers
+            let response = try await client.forward(
+                request, options: callOptions(timeoutMs: config.replicaTimeoutMs * 2))
+            return (Int(response.status), [UInt8](response.body), response.headers)
+        } catch {
+            throw TesseraError(.unavailable, "forwarding to \(node) failed: \(error)")
+        }
+    }
+
+    /// Answers a forwarded request: conditional writes here, everything else in the HTTP layer.
+    func handleForward(
+        operation: String, keyspace: String, name: String, body: [UInt8], headers: [String: String]
+    ) async -> (status: Int, body: [UInt8], headers: [String: String]) {
+        switch operation {
+        case "kv.put", "kv.delete":
+            let consistency = headers["consistency"].flatMap(ReadWriteConsistency.init) ?? .quorum
+            var condition = WriteCondition.none
+            if headers["ifAbsent"] == "1" { condition = .ifAbsent }
+            if let version = headers["ifMatch"] { condition = .ifMatch(version) }
+            var fence: Fence?
+            if let text = headers["fence"], let colon = text.lastIndex(of: ":"),
+                let token = UInt64(text[text.index(after: colon)...])
+            {
+                fence = Fence(lock: String(text[..<colon]), token: token)
+            }
+            do {
+                let result = try await conditionalPut(
+                    keyspace: keyspace, key: name, value: operation == "kv.put" ? body : nil,
+                    contentType: headers["contentType"] ?? ContentTypes.octetStream,
+                    ttlMs: headers["ttlMs"].flatMap { Int64($0) }, condition: condition, fence: fence,
+                    consistency: consistency)
+                var out: [String: String] = [:]
+                if let result {
+                    out["version"] = result.version.description
+                    out["created"] = result.created ? "1" : "0"
+                }
+                return (200, [], out)
+            } catch {
+                return Self.encodeError(error)
+            }
+        default:
+            guard let hooks else { return Self.encodeError(TesseraError(.unavailable, "node is starting")) }
+            return await hooks.forward(
+                operation: operation, keyspace: keyspace, name: name, body: body, headers: headers)
+        }
+    }
+
+    /// An error as a forwarded answer.
+    public static func encodeError(_ error: TesseraError) -> (status: Int, body: [UInt8], headers: [String: String]) {
+        var headers = ["code": error.code.rawValue, "message": error.message]
+        if case .string(let version)? = error.details["version"] { headers["version"] = version }
+        return (error.code.httpStatus, [], headers)
+    }
+
+    /// The error a forwarded answer carries.
+    public static func decodeError(_ answer: (status: Int, body: [UInt8], headers: [String: String])) -> TesseraError {
+        let code = answer.headers["code"].flatMap(ErrorCode.init(rawValue:)) ?? .internal
+        var error = TesseraError(code, answer.headers["message"] ?? "the primary refused")
+        if let version = answer.headers["version"] { error.details["version"] = .string(version) }
+        return error
+    }
+}

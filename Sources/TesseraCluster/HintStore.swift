@@ -1,0 +1,46 @@
+import Synchronization
+import TesseraStorage
+
+/// Writes for replicas that did not acknowledge them, kept until the replica answers again (hinted handoff).
+/// Hints live in memory: a coordinator that crashes loses its hints, and anti-entropy repairs what they held.
+final class HintStore: Sendable {
+    private let hints = Mutex<[String: [ReplicaRecord]]>([:])
+    let limitPerPeer: Int
+
+    init(limitPerPeer: Int) { self.limitPerPeer = limitPerPeer }
+
+    /// Keeps `record` for `peer`; returns false when the peer's hints are full (the oldest is dropped).
+    @discardableResult
+    func add(_ record: ReplicaRecord, for peer: String) -> Bool {
+        hints.withLock { hints in
+            hints[peer, default: []].append(record)
+            if hints[peer, default: []].count > limitPerPeer {
+                hints[peer, default: []].removeFirst()
+                return false
+            }
+            return true
+        }
+    }
+
+    /// Takes up to `limit` hints of `peer` (the caller puts back what it fails to deliver).
+    func take(for peer: String, limit: Int) -> [ReplicaRecord] {
+        hints.withLock { hints in
+            guard var pending = hints[peer], !pending.isEmpty else { return [] }
+            let batch = Array(pending.prefix(limit))
+            pending.removeFirst(batch.count)
+            hints[peer] = pending.isEmpty ? nil : pending
+            return batch
+        }
+    }
+
+    /// Puts undelivered hints back in front.
+    func restore(_ records: [ReplicaRecord], for peer: String) {
+        hints.withLock { hints in hints[peer] = records + (hints[peer] ?? []) }
+    }
+
+    /// Peers with hints waiting.
+    var peers: [String] { hints.withLock { Array($0.keys) } }
+
+    /// Hints waiting, over all peers.
+    var count: Int { hints.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+}
