@@ -9,6 +9,8 @@ import XCTest
 /// A real `tessera serve` process on a free loopback port, stopped by the test that started it.
 final class TesseraProcess: @unchecked Sendable {
     let port: Int
+    /// The node-to-node port (fixed for the life of the object, so that a restart keeps its address).
+    let peerPort: Int
     let dataDirectory: String
     let extraArguments: [String]
     private(set) var process: Process?
@@ -18,6 +20,7 @@ final class TesseraProcess: @unchecked Sendable {
 
     init(dataDirectory: String, extraArguments: [String] = []) {
         self.port = TesseraProcess.freePort()
+        self.peerPort = TesseraProcess.freePort()
         self.dataDirectory = dataDirectory
         self.extraArguments = extraArguments
         self.logPath = dataDirectory + ".log"
@@ -55,11 +58,16 @@ final class TesseraProcess: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Starts the node and waits until `/v1/ready` answers.
-    func start() async throws {
+    /// Starts the node and waits until `/v1/ready` answers (a joining node: until it has copied its share).
+    func start(readyWithinSeconds: Int = 15) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TesseraProcess.binary)
-        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory] + extraArguments
+        process.arguments =
+            [
+                "serve", "--listen", "127.0.0.1:\(port)", "--peer-listen", "127.0.0.1:\(peerPort)", "--data-dir",
+                dataDirectory,
+            ]
+            + extraArguments
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         log.seekToEndOfFile()
@@ -69,7 +77,7 @@ final class TesseraProcess: @unchecked Sendable {
         self.process = process
         let client = TesseraClient(baseURL: url, connections: 1, timeoutSeconds: 2)
         defer { Task { try? await client.shutdown() } }
-        for _ in 0..<300 {
+        for _ in 0..<(readyWithinSeconds * 20) {
             if let response = try? await client.send("GET", "/v1/ready"), response.status == 200 { return }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))

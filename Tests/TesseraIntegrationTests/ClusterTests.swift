@@ -1,0 +1,175 @@
+import Foundation
+import TesseraClient
+import TesseraCore
+import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Multi-process clusters on loopback: quorum replication through `kill -9` and SIGSTOP, catch-up by hinted
+/// handoff and anti-entropy, joining and decommissioning under a steady write load.
+final class ClusterTests: XCTestCase {
+    var harness: ClusterHarness!
+
+    override func setUp() async throws {
+        harness = ClusterHarness()
+    }
+
+    override func tearDown() async throws {
+        await harness.shutdown()
+    }
+
+    private func startThree() async throws {
+        for id in ["n1", "n2", "n3"] { try await harness.start(id) }
+        let response = try await harness.client("n1").send(
+            "PUT", "/v1/keyspaces/kv", body: Array(#"{"replicas": 3}"#.utf8))
+        XCTAssertEqual(response.status, 201, response.text)
+    }
+
+    func testQuorumWritesSurviveKillNineAndTheNodeCatchesUp() async throws {
+        try await startThree()
+        // The keyspace created on n1 is known on n3 at once.
+        let shown = try await harness.client("n3").send("GET", "/v1/keyspaces/kv")
+        XCTAssertEqual(shown.status, 200)
+        var expected: [String: String] = [:]
+        let nodes = ["n1", "n2", "n3"]
+        for index in 0..<120 {
+            let response = try await harness.put(nodes[index % 3], "kv", "k\(index)", "a\(index)")
+            XCTAssertTrue([200, 201].contains(response.status), response.text)
+            expected["k\(index)"] = "a\(index)"
+        }
+        harness.nodes["n2"]!.crash()
+        // Every node sees n2 down within seconds.
+        let down = try await harness.eventually(seconds: 10) {
+            let a = try await harness.state(of: "n2", seenBy: "n1")
+            let b = try await harness.state(of: "n2", seenBy: "n3")
+            return a == "down" && b == "down"
+        }
+        XCTAssertTrue(down, "n2 was not reported down")
+        // Quorum writes go on: overwrite half the keys, add new ones.
+        for index in 0..<180 where index % 2 == 0 || index >= 120 {
+            let response = try await harness.put(index % 2 == 0 ? "n1" : "n3", "kv", "k\(index)", "b\(index)")
+            XCTAssertTrue([200, 201].contains(response.status), response.text)
+            expected["k\(index)"] = "b\(index)"
+        }
+        // `all` cannot be met with a replica down: 503, and nothing is written.
+        let refused = try await harness.put("n1", "kv", "refused", "x", consistency: "all")
+        XCTAssertEqual(refused.status, 503)
+        XCTAssertEqual(try refused.json()["error"]?["code"]?.stringValue, "unavailable")
+        let absent = try await harness.get("n3", "kv", "refused")
+        XCTAssertEqual(absent.status, 404)
+        // Quorum reads return the newest acknowledged value.
+        for (key, value) in expected {
+            let response = try await harness.get(key.hashValue % 2 == 0 ? "n1" : "n3", "kv", key)
+            XCTAssertEqual(response.status, 200, key)
+            XCTAssertEqual(response.text, value, key)
+        }
+        // A conditional write through a node that is not the key's first replica is serialized there.
+        let created = try await harness.client("n3").send(
+            "PUT", TesseraClient.itemPath("kv", "once"), headers: [("If-None-Match", "*")], body: Array("1".utf8))
+        XCTAssertEqual(created.status, 201, created.text)
+        let again = try await harness.client("n1").send(
+            "PUT", TesseraClient.itemPath("kv", "once"), headers: [("If-None-Match", "*")], body: Array("2".utf8))
+        XCTAssertEqual(again.status, 412, again.text)
+        expected["once"] = "1"
+        // Scans fan out to every partition; a hash-tag prefix reads one.
+        let scan = try await harness.client("n1").send("GET", "/v1/kv/kv", query: [("limit", "1000")])
+        XCTAssertEqual(scan.headers["tessera-fanout"], "64")
+        XCTAssertEqual(try scan.json()["items"]?.arrayValue?.count, expected.count)
+        let tagged = try await harness.client("n1").send("GET", "/v1/kv/kv", query: [("prefix", "{t}")])
+        XCTAssertEqual(tagged.headers["tessera-fanout"], "1")
+
+        // Restarted, n2 catches up (hints, then anti-entropy) until every replica agrees, key by key.
+        try await harness.restart("n2")
+        let converged = try await harness.eventually(seconds: 60) {
+            try await harness.divergent("n2", "kv", expected).isEmpty
+        }
+        let stillWrong = try await harness.divergent("n2", "kv", expected)
+        XCTAssertTrue(converged, "n2 still differs on \(stillWrong.prefix(10))")
+        for id in ["n1", "n3"] {
+            let wrong = try await harness.divergent(id, "kv", expected)
+            XCTAssertEqual(wrong, [], "\(id) differs")
+        }
+    }
+
+    func testJoinAndDecommissionUnderLoadLoseNoAcknowledgedWrite() async throws {
+        try await startThree()
+        let writer = SteadyWriter()
+        let cluster: ClusterHarness = harness
+        let load = Task { await SteadyWriter.run(writer, harness: cluster, via: ["n1", "n2", "n3"], ks: "kv") }
+        try await Task.sleep(for: .milliseconds(500))
+        try await harness.start("n4")
+        try await Task.sleep(for: .milliseconds(500))
+        // The share n4 copied is the ring's prediction: the keyspace partitions whose replica set gains n4.
+        let view = try await harness.client("n1").send("GET", "/v1/cluster").json()
+        let partitions = Int(view["partitions"]?.int64Value ?? 0)
+        let before = ConsistentHashRing(
+            members: ["n1", "n2", "n3"].map { RingMember(id: $0, region: "local") }, partitions: partitions)
+        let after = ConsistentHashRing(
+            members: ["n1", "n2", "n3", "n4"].map { RingMember(id: $0, region: "local") }, partitions: partitions)
+        let predicted = (0..<partitions).filter {
+            after.replicas(of: $0, count: 3).contains("n4") && !before.replicas(of: $0, count: 3).contains("n4")
+        }.count
+        let moved = ConsistentHashRing.moved(from: before, to: after, replicas: 3).count
+        XCTAssertEqual(predicted, moved, "with one node added, every moved partition gains it")
+        let n4 = view["nodes"]?.arrayValue?.first { $0["id"]?.stringValue == "n4" }
+        // Two keyspaces (default and kv) with 3 replicas each.
+        XCTAssertEqual(n4?["rebalance"]?["transfersTotal"]?.int64Value, Int64(2 * predicted))
+        XCTAssertEqual(n4?["rebalance"]?["transfersDone"]?.int64Value, Int64(2 * predicted))
+        let placement = view["placement"]?.arrayValue ?? []
+        XCTAssertEqual(placement.filter { ($0["replicas"]?.arrayValue ?? []).contains(.string("n4")) }.count, predicted)
+
+        // Decommission n2 under the same load (writes now go through n1, n3 and n4).
+        await writer.stop()
+        _ = await load.value
+        let writer2 = SteadyWriter()
+        let load2 = Task { await SteadyWriter.run(writer2, harness: cluster, via: ["n1", "n3", "n4"], ks: "kv") }
+        try await Task.sleep(for: .milliseconds(300))
+        let leave = try await harness.client("n3").send("DELETE", "/v1/cluster/nodes/n2")
+        XCTAssertEqual(leave.status, 202, leave.text)
+        let gone = try await harness.eventually(seconds: 60) {
+            try await harness.state(of: "n2", seenBy: "n1") == nil && harness.nodes["n2"]!.exitStatus != nil
+        }
+        XCTAssertTrue(gone, "n2 did not leave and stop")
+        try await Task.sleep(for: .milliseconds(300))
+        await writer2.stop()
+        _ = await load2.value
+        let first = await writer.acknowledged
+        let second = await writer2.acknowledged
+        XCTAssertGreaterThan(first.count, 20)
+        XCTAssertGreaterThan(second.count, 20)
+        for (key, value) in first.merging(second, uniquingKeysWith: { $1 }) {
+            let response = try await harness.get(["n1", "n3", "n4"][abs(key.hashValue) % 3], "kv", key)
+            XCTAssertEqual(response.text, value, "acknowledged write \(key) lost")
+        }
+        let final = try await harness.client("n4").send("GET", "/v1/cluster").json()
+        XCTAssertEqual(final["nodes"]?.arrayValue?.compactMap { $0["id"]?.stringValue }, ["n1", "n3", "n4"])
+    }
+
+    func testStoppedReplicaDoesNotBlockQuorumAndCatchesUpAfterContinue() async throws {
+        try await startThree()
+        harness.nodes["n3"]!.signal(SIGSTOP)
+        var expected: [String: String] = [:]
+        for index in 0..<100 {
+            let response = try await harness.put(index % 2 == 0 ? "n1" : "n2", "kv", "s\(index)", "v\(index)")
+            XCTAssertTrue([200, 201].contains(response.status), response.text)
+            expected["s\(index)"] = "v\(index)"
+        }
+        for (key, value) in expected.prefix(30) {
+            let response = try await harness.get("n1", "kv", key)
+            XCTAssertEqual(response.text, value)
+        }
+        let suspected = try await harness.eventually(seconds: 10) {
+            ["suspect", "down"].contains(try await harness.state(of: "n3", seenBy: "n1") ?? "")
+        }
+        XCTAssertTrue(suspected, "n1 did not notice that n3 stopped answering")
+        harness.nodes["n3"]!.signal(SIGCONT)
+        let converged = try await harness.eventually(seconds: 60) {
+            try await harness.divergent("n3", "kv", expected).isEmpty
+        }
+        XCTAssertTrue(converged, "n3 did not catch up")
+        let up = try await harness.eventually(seconds: 10) { try await harness.state(of: "n3", seenBy: "n1") == "up" }
+        XCTAssertTrue(up)
+    }
+}
