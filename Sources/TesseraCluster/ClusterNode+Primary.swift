@@ -11,6 +11,59 @@ extension ClusterNode {
         return placement.read.first { membership.isAlive($0, nowMs: now) }
     }
 
+    /// The node that holds a lock: the first live replica of the lock name's partition in the `default`
+    /// keyspace's placement; nil when the cluster is this node alone.
+    public func lockHome(_ name: String) -> String? {
+        let placement = placement(keyspace: "default", partition: engine.partitioner.partition(of: name))
+        if isLocalOnly(placement) { return nil }
+        let now = nowMs
+        return placement.read.first { membership.isAlive($0, nowMs: now) }
+    }
+
+    /// Whether the partition of `key` lives on this node alone (single-node cluster).
+    public func isLocal(keyspace: String, key: String) -> Bool {
+        isLocalOnly(placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key)))
+    }
+
+    /// Brings this node's copy of `keys` up to date (a read at `consistency` from the live replicas), so that a
+    /// primary's local decision sees the newest acknowledged writes.
+    public func refresh(keyspace: String, keys: [String], consistency: ReadWriteConsistency) async throws(TesseraError) {
+        for key in keys {
+            let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+            if isLocalOnly(placement) { continue }
+            guard let newest = try await readNewest(
+                keyspace: keyspace, key: key, placement: placement, consistency: consistency) else { continue }
+            let local = try await engine.readReplica(keyspace: keyspace, key: key)
+            if local.map({ $0.version < newest.version }) ?? true { _ = try await engine.applyReplica([newest]) }
+        }
+    }
+
+    /// Sends this node's copy of `keys` (after a local write as their primary) to the other replicas, waiting
+    /// for the consistency's acknowledgements (this node counts as one).
+    public func replicateLocal(keyspace: String, keys: [String], consistency: ReadWriteConsistency)
+        async throws(TesseraError)
+    {
+        for key in Set(keys) {
+            let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+            if isLocalOnly(placement) { continue }
+            guard let record = try await engine.readReplica(keyspace: keyspace, key: key) else { continue }
+            _ = try await replicate(
+                record, placement: placement, consistency: consistency, alreadyAcknowledged: [nodeID])
+        }
+    }
+
+    /// Checks a fencing token at the lock's home node.
+    public func checkFence(_ fence: Fence) async throws(TesseraError) {
+        guard let home = lockHome(fence.lock), home != nodeID else {
+            try engine.checkFence(name: fence.lock, token: fence.token)
+            return
+        }
+        let answer = try await forward(
+            to: home, operation: "lock.fence", keyspace: "", name: fence.lock, body: [],
+            headers: ["token": String(fence.token)])
+        if answer.status >= 300 { throw Self.decodeError(answer) }
+    }
+
     /// A write with a condition or fence: run by the partition's first live replica, which first brings its
     /// copy of the key up to date (a read at the request's consistency that repairs it), then checks and
     /// writes locally, then replicates the result.
@@ -20,14 +73,17 @@ extension ClusterNode {
     ) async throws(TesseraError) -> PutResult? {
         try checkKeyspace(keyspace)
         let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
-        if isLocalOnly(placement) { return try await local() }
+        if isLocalOnly(placement) { return try await local(fence: fence) }
+        // The fence is checked where the lock lives (just before the write: a lease granted in between is not
+        // seen, which strong keyspaces will close); the primary then writes without it.
+        if let fence { try await checkFence(fence) }
         guard let primary = primary(keyspace: keyspace, key: key) else {
             throw TesseraError(.unavailable, "no replica of \(keyspace)/\(key) is reachable")
         }
         guard primary == nodeID else {
             return try await forwardConditional(
                 to: primary, keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs,
-                condition: condition, fence: fence, consistency: consistency)
+                condition: condition, fence: nil, consistency: consistency)
         }
         if let newest = try await readNewest(
             keyspace: keyspace, key: key, placement: placement, consistency: consistency),
@@ -35,12 +91,12 @@ extension ClusterNode {
         {
             _ = try await engine.applyReplica([newest])
         }
-        let result = try await local()
+        let result = try await local(fence: nil)
         guard let record = try await engine.readReplica(keyspace: keyspace, key: key) else { return result }
         _ = try await replicate(record, placement: placement, consistency: consistency, alreadyAcknowledged: [nodeID])
         return result
 
-        func local() async throws(TesseraError) -> PutResult? {
+        func local(fence: Fence?) async throws(TesseraError) -> PutResult? {
             if let value {
                 return try await engine.put(
                     keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs,
@@ -100,6 +156,13 @@ extension ClusterNode {
         operation: String, keyspace: String, name: String, body: [UInt8], headers: [String: String]
     ) async -> (status: Int, body: [UInt8], headers: [String: String]) {
         switch operation {
+        case "lock.fence":
+            do {
+                try engine.checkFence(name: name, token: UInt64(headers["token"] ?? "") ?? 0)
+                return (200, [], [:])
+            } catch {
+                return Self.encodeError(error)
+            }
         case "kv.put", "kv.delete":
             let consistency = headers["consistency"].flatMap(ReadWriteConsistency.init) ?? .quorum
             var condition = WriteCondition.none

@@ -11,6 +11,7 @@ import TesseraStorage
 /// One Tessera node: storage, HTTP API, background maintenance, with graceful shutdown that flushes the log.
 public struct TesseraNode: Sendable {
     let services: NodeServices
+    let dispatcher: LocalDispatcher
 
     /// Opens the data directory (recovering it) and prepares the routes.
     public init(config: NodeConfig, logger: Logger) throws {
@@ -45,7 +46,8 @@ public struct TesseraNode: Sendable {
         let cluster = try ClusterNode(config: clusterConfig, engine: engine, logger: logger)
         services = NodeServices(
             engine: engine, config: config, metrics: NodeMetrics(), logger: logger, indexes: indexes, cluster: cluster)
-        cluster.setHooks(NodeClusterHooks(services: services))
+        dispatcher = LocalDispatcher(logger: logger)
+        cluster.setHooks(NodeClusterHooks(services: services, dispatcher: dispatcher))
     }
 
     /// The router with every route of API.md that this version serves.
@@ -53,6 +55,7 @@ public struct TesseraNode: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(MetricsMiddleware(metrics: services.metrics))
         router.middlewares.add(ErrorMiddleware())
+        router.middlewares.add(LockForwardingMiddleware(cluster: services.cluster))
         KeyspaceRoutes(services: services).register(on: router)
         ItemRoutes(services: services).register(on: router)
         TransactionRoutes(services: services).register(on: router)
@@ -69,8 +72,10 @@ public struct TesseraNode: Sendable {
         let metrics = services.metrics
         let config = services.config
         let logger = services.logger
+        let router = makeRouter()
+        dispatcher.setResponder(router.buildResponder())
         let app = Application(
-            router: makeRouter(),
+            router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCounter(metrics: metrics)])),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in

@@ -80,6 +80,11 @@ extension StorageEngine {
         try await awaitDurable(lsn)
     }
 
+    /// Throws `fenced` when `token` is older than the newest token granted for the lock.
+    public func checkFence(name: String, token: UInt64) throws(TesseraError) {
+        try locks.withLock { state throws(TesseraError) in try state.table.checkFence(name: name, token: token) }
+    }
+
     /// The live holder of a lock.
     public func lockHolder(name: String) -> LockLease? {
         locks.withLock { $0.table.holder(of: name, nowMs: wallClock()) }

@@ -172,4 +172,53 @@ final class ClusterTests: XCTestCase {
         let up = try await harness.eventually(seconds: 10) { try await harness.state(of: "n3", seenBy: "n1") == "up" }
         XCTAssertTrue(up)
     }
+
+    func testTransactionsLocksAndFencesWorkThroughAnyNode() async throws {
+        try await startThree()
+        let nodes = ["n1", "n2", "n3"]
+        // An incr transaction through every node in turn: each is serialized by the partition's primary.
+        for round in 0..<9 {
+            let body = #"{"success":[{"op":"incr","key":"{c}:counter","by":1}]}"#
+            let response = try await harness.client(nodes[round % 3]).send(
+                "POST", "/v1/txn/kv", body: Array(body.utf8))
+            XCTAssertEqual(response.status, 200, response.text)
+        }
+        for id in nodes {
+            let counter = try await harness.get(id, "kv", "{c}:counter")
+            XCTAssertEqual(counter.text, "9", "read through \(id)")
+        }
+        let compare =
+            #"{"compare":[{"key":"{c}:counter","value":{"eq":9}}],"success":[{"op":"put","key":"{c}:done","value":true}],"failure":[]}"#
+        let compared = try await harness.client("n3").send("POST", "/v1/txn/kv", body: Array(compare.utf8))
+        XCTAssertEqual(try compared.json()["succeeded"], .bool(true), compared.text)
+        let done = try await harness.get("n1", "kv", "{c}:done")
+        XCTAssertEqual(done.text, "true")
+
+        // A lock is held on its home node whichever node is asked.
+        let acquire = #"{"ttlMs":10000,"owner":"a"}"#
+        let first = try await harness.client("n1").send("POST", "/v1/locks/job", body: Array(acquire.utf8))
+        XCTAssertEqual(first.status, 200, first.text)
+        let lease = try first.json()
+        for id in ["n2", "n3"] {
+            let held = try await harness.client(id).send("POST", "/v1/locks/job", body: Array(#"{"owner":"b"}"#.utf8))
+            XCTAssertEqual(held.status, 409, "through \(id): \(held.text)")
+        }
+        let token = lease["fencingToken"]?.int64Value ?? 0
+        let fenced = try await harness.client("n2").send(
+            "PUT", TesseraClient.itemPath("kv", "guarded"), headers: [("Tessera-Fence", "job:\(token)")],
+            body: Array("1".utf8))
+        XCTAssertEqual(fenced.status, 201, fenced.text)
+        let released = try await harness.client("n3").send(
+            "DELETE", "/v1/locks/job", query: [("leaseId", lease["leaseId"]?.stringValue ?? "")])
+        XCTAssertEqual(released.status, 204, released.text)
+        let second = try await harness.client("n2").send("POST", "/v1/locks/job", body: Array(acquire.utf8))
+        XCTAssertEqual(try second.json()["fencingToken"]?.int64Value, token + 1)
+        let stale = try await harness.client("n3").send(
+            "PUT", TesseraClient.itemPath("kv", "guarded"), headers: [("Tessera-Fence", "job:\(token)")],
+            body: Array("2".utf8))
+        XCTAssertEqual(stale.status, 409, stale.text)
+        XCTAssertEqual(try stale.json()["error"]?["code"]?.stringValue, "fenced")
+        let kept = try await harness.get("n1", "kv", "guarded")
+        XCTAssertEqual(kept.text, "1")
+    }
 }

@@ -8,6 +8,7 @@ import TesseraStorage
 /// forwarded requests, and stop once the node has left.
 struct NodeClusterHooks: ClusterHooks {
     let services: NodeServices
+    let dispatcher: LocalDispatcher
 
     func applyKeyspace(name: String, config: [UInt8]) async throws {
         guard case .object(let object) = try JSONParser.parse(config) else {
@@ -24,7 +25,12 @@ struct NodeClusterHooks: ClusterHooks {
     func forward(operation: String, keyspace: String, name: String, body: [UInt8], headers: [String: String]) async
         -> (status: Int, body: [UInt8], headers: [String: String])
     {
-        ClusterNode.encodeError(TesseraError.badRequest("operation \(operation) cannot be forwarded"))
+        guard operation == "http", let method = headers[":method"] else {
+            return ClusterNode.encodeError(TesseraError.badRequest("operation \(operation) cannot be forwarded"))
+        }
+        var fields = headers
+        fields[":method"] = nil
+        return await dispatcher.dispatch(method: method, path: name, headers: fields, body: body)
     }
 
     func leftCluster() {

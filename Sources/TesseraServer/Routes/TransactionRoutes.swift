@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TesseraCluster
 import TesseraCore
 import TesseraStorage
 
@@ -14,13 +15,40 @@ struct TransactionRoutes {
 
     func run(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let ks = try request.name("ks", context, kind: "keyspace")
-        let body = try await request.jsonObject(limit: 4 * services.config.valueBytesMax)
+        let consistency = try Headers.checkConsistency(request)
+        let raw = try await request.bodyBytes(limit: 4 * services.config.valueBytesMax)
+        let body: [String: JSONValue]
+        if raw.isEmpty {
+            body = [:]
+        } else {
+            guard case .object(let object) = try JSONValue.document(raw) else {
+                throw TesseraError.badRequest("the body must be a JSON object")
+            }
+            body = object
+        }
         try JSONFields(object: body).only(["compare", "success", "failure"])
         let txn = Transaction(
             compares: try list(body["compare"], "compare").map(parseCompare),
             success: try list(body["success"], "success").map(parseOperation),
             failure: try list(body["failure"], "failure").map(parseOperation))
+        // In a cluster the partition's first live replica runs the transaction: others forward it there.
+        let cluster = services.cluster
+        let keys = txn.keys
+        let clustered = keys.first.map { !cluster.isLocal(keyspace: ks, key: $0) } ?? false
+        if clustered, !Forwarding.isForwarded(request), let first = keys.first {
+            guard let primary = cluster.primary(keyspace: ks, key: first) else {
+                throw TesseraError(.unavailable, "no replica of the transaction's partition is reachable")
+            }
+            if primary != cluster.nodeID {
+                return try await Forwarding.forward(request, body: raw, to: primary, cluster: cluster)
+            }
+        }
+        if clustered { try await cluster.refresh(keyspace: ks, keys: keys, consistency: consistency) }
         let result = try await services.engine.transact(keyspace: ks, txn)
+        if clustered {
+            let written = result.results.filter { $0.item != nil || $0.deletedVersion != nil }.map(\.key)
+            try await cluster.replicateLocal(keyspace: ks, keys: written, consistency: consistency)
+        }
         return Responses.json { out in
             out.beginObject()
             out.field("succeeded", result.succeeded)
