@@ -27,12 +27,15 @@ extension ClusterNode {
 
     /// Brings this node's copy of `keys` up to date (a read at `consistency` from the live replicas), so that a
     /// primary's local decision sees the newest acknowledged writes.
-    public func refresh(keyspace: String, keys: [String], consistency: ReadWriteConsistency) async throws(TesseraError) {
+    public func refresh(keyspace: String, keys: [String], consistency: ReadWriteConsistency) async throws(TesseraError)
+    {
         for key in keys {
             let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
             if isLocalOnly(placement) { continue }
-            guard let newest = try await readNewest(
-                keyspace: keyspace, key: key, placement: placement, consistency: consistency) else { continue }
+            guard
+                let newest = try await readNewest(
+                    keyspace: keyspace, key: key, placement: placement, consistency: consistency)
+            else { continue }
             let local = try await engine.readReplica(keyspace: keyspace, key: key)
             if local.map({ $0.version < newest.version }) ?? true { _ = try await engine.applyReplica([newest]) }
         }

@@ -84,7 +84,13 @@ public final class ClusterNode: Sendable {
             transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
             services: [PeerService(node: self)])
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
+            group.addTask {
+                do { try await server.serve() } catch {
+                    // Cancelled by the node's graceful shutdown: not a failure.
+                    if Task.isCancelled { return }
+                    throw error
+                }
+            }
             group.addTask { await self.gossipLoop() }
             group.addTask { await self.hintLoop() }
             group.addTask { await self.antiEntropyLoop() }

@@ -36,7 +36,9 @@ final class LocalDispatcher: Sendable {
             for field in response.headers { out[field.name.canonicalName] = field.value }
             return (response.status.code, collector.bytes, out)
         } catch {
-            return (500, Array("{\"error\":{\"code\":\"internal\",\"message\":\"forwarded request failed\"}}".utf8), [:])
+            return (
+                500, Array("{\"error\":{\"code\":\"internal\",\"message\":\"forwarded request failed\"}}".utf8), [:]
+            )
         }
     }
 }
