@@ -20,6 +20,20 @@ extension ClusterNode {
         return placement.read.first { membership.isAlive($0, nowMs: now) }
     }
 
+    /// Whether the partition lives on this node alone (single-node cluster).
+    public func isLocal(keyspace: String, partition: Int) -> Bool {
+        isLocalOnly(placement(keyspace: keyspace, partition: partition))
+    }
+
+    /// The replica that answers index queries for a partition: this node when it holds the partition, else the
+    /// first live replica.
+    public func queryReplica(keyspace: String, partition: Int) -> String? {
+        let placement = placement(keyspace: keyspace, partition: partition)
+        if placement.read.contains(nodeID) { return nodeID }
+        let now = nowMs
+        return placement.read.first { membership.isAlive($0, nowMs: now) }
+    }
+
     /// Whether the partition of `key` lives on this node alone (single-node cluster).
     public func isLocal(keyspace: String, key: String) -> Bool {
         isLocalOnly(placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key)))

@@ -133,7 +133,7 @@ extension ClusterNode {
     }
 
     /// Runs a fan-out under the scan deadline.
-    func withFanoutDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws(TesseraError) -> T)
+    public func withFanoutDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws(TesseraError) -> T)
         async throws(TesseraError) -> T
     {
         let timeoutMs = config.fanoutTimeoutMs

@@ -221,4 +221,63 @@ final class ClusterTests: XCTestCase {
         let kept = try await harness.get("n1", "kv", "guarded")
         XCTAssertEqual(kept.text, "1")
     }
+
+    func testQueriesFanOutToEveryPartitionAndMergeInIndexOrder() async throws {
+        for id in ["n1", "n2", "n3"] { try await harness.start(id) }
+        // One copy of each partition: every node holds only part of the data, so a query must gather.
+        let definition = #"""
+            {"replicas":1,"indexes":[{"name":"by_age","type":"ordered","fields":["age"]},
+             {"name":"where","type":"geo","field":"location"},{"name":"words","type":"text","fields":["body"]}]}
+            """#
+        let created = try await harness.client("n2").send("PUT", "/v1/keyspaces/people", body: Array(definition.utf8))
+        XCTAssertEqual(created.status, 201, created.text)
+        var points: [String: (Double, Double)] = [:]
+        for index in 0..<60 {
+            let lat = 48.0 + Double(index % 10) * 0.01
+            let lon = 2.0 + Double(index / 10) * 0.01
+            points["p\(index)"] = (lat, lon)
+            let body =
+                #"{"age":\#((index * 37) % 60),"location":{"lat":\#(lat),"lon":\#(lon)},"body":"word\#(index % 3)"}"#
+            let response = try await harness.client(["n1", "n2", "n3"][index % 3]).send(
+                "PUT", TesseraClient.itemPath("people", "p\(index)"), headers: [("Content-Type", "application/json")],
+                body: Array(body.utf8))
+            XCTAssertEqual(response.status, 201, response.text)
+        }
+        func query(_ via: String, _ body: String) async throws -> JSONValue {
+            let response = try await harness.client(via).send("POST", "/v1/query/people", body: Array(body.utf8))
+            XCTAssertEqual(response.status, 200, response.text)
+            return try response.json()
+        }
+        func keys(_ result: JSONValue) -> [String] {
+            (result["hits"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue }
+        }
+        // Ordered: ages 10..<30 in order, two pages through two different nodes.
+        var ages: [(key: String, age: Int)] = []
+        for index in 0..<60 where (index * 37) % 60 >= 10 && (index * 37) % 60 < 30 {
+            ages.append((key: "p\(index)", age: (index * 37) % 60))
+        }
+        ages.sort { $0.age != $1.age ? $0.age < $1.age : $0.key < $1.key }
+        let expected = ages.map(\.key)
+        let first = try await query("n1", #"{"index":"by_age","range":{"age":{"gte":10,"lt":30}},"limit":12}"#)
+        XCTAssertEqual(first["fanout"]?.int64Value, 64)
+        XCTAssertEqual(keys(first), Array(expected.prefix(12)))
+        let cursor = first["next"]?.stringValue ?? ""
+        let second = try await query(
+            "n3", #"{"index":"by_age","range":{"age":{"gte":10,"lt":30}},"limit":12,"cursor":"\#(cursor)"}"#)
+        XCTAssertEqual(keys(second), Array(expected.dropFirst(12)))
+        // Geo: the 5 nearest to a corner, nearest first, as a brute force over every point says.
+        let nearest = try await query("n2", #"{"index":"where","nearest":{"lat":48.0,"lon":2.0},"k":5}"#)
+        let byDistance = points.sorted { a, b in
+            let da = (a.value.0 - 48.0) * (a.value.0 - 48.0) + (a.value.1 - 2.0) * (a.value.1 - 2.0) * 0.44
+            let db = (b.value.0 - 48.0) * (b.value.0 - 48.0) + (b.value.1 - 2.0) * (b.value.1 - 2.0) * 0.44
+            return da != db ? da < db : a.key < b.key
+        }
+        XCTAssertEqual(keys(nearest).first, byDistance.first?.key)
+        XCTAssertEqual(Set(keys(nearest)).count, 5)
+        let distances = (nearest["hits"]?.arrayValue ?? []).compactMap { $0["distanceM"]?.numberValue }
+        XCTAssertEqual(distances, distances.sorted())
+        // Text: every document with word1 (20 of them) across all nodes.
+        let text = try await query("n1", #"{"index":"words","text":"word1","limit":50}"#)
+        XCTAssertEqual(Set(keys(text)), Set((0..<60).filter { $0 % 3 == 1 }.map { "p\($0)" }))
+    }
 }
