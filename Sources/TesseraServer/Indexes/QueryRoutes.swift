@@ -145,7 +145,8 @@ struct QueryRoutes {
             if let value = hit["value"] {
                 item = StoredItem(value: Array(value.serialized.utf8), contentType: ContentTypes.json, version: version)
             } else {
-                let bytes = hit["valueBase64"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } ?? []
+                let bytes =
+                    hit["valueBase64"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } ?? []
                 item = StoredItem(
                     value: bytes, contentType: hit["contentType"]?.stringValue ?? ContentTypes.octetStream,
                     version: version)
