@@ -20,6 +20,25 @@ extension ClusterNode {
         return placement.read.first { membership.isAlive($0, nowMs: now) }
     }
 
+    /// Whether every partition of the keyspace lives on this node alone (single-node cluster).
+    public func isLocalKeyspace(_ keyspace: String) -> Bool {
+        (0..<engine.partitioner.count).allSatisfy { isLocal(keyspace: keyspace, partition: $0) }
+    }
+
+    /// For each node, the partitions of the keyspace it is the first live replica of: where a merged change
+    /// stream reads each partition's events.
+    public func feedSources(keyspace: String) -> [String: [Int]] {
+        var sources: [String: [Int]] = [:]
+        let now = nowMs
+        for partition in 0..<engine.partitioner.count {
+            let placement = placement(keyspace: keyspace, partition: partition)
+            if let first = placement.read.first(where: { membership.isAlive($0, nowMs: now) }) {
+                sources[first, default: []].append(partition)
+            }
+        }
+        return sources
+    }
+
     /// Whether the partition lives on this node alone (single-node cluster).
     public func isLocal(keyspace: String, partition: Int) -> Bool {
         isLocalOnly(placement(keyspace: keyspace, partition: partition))

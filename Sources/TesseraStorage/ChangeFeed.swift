@@ -103,8 +103,8 @@ public final class ChangeFeed: Sendable {
 
     /// Events after `cursor` whose keys start with `prefix`, at most `limit`, and the cursor to continue from.
     /// Throws `cursor_expired` when events after `cursor` are no longer retained.
-    public func read(after cursor: UInt64, prefix: String, limit: Int) throws(TesseraError)
-        -> (events: [ChangeEvent], next: UInt64)
+    public func read(after cursor: UInt64, prefix: String, limit: Int, keyFilter: ((String) -> Bool)? = nil)
+        throws(TesseraError) -> (events: [ChangeEvent], next: UInt64)
     {
         try state.withLock { state throws(TesseraError) in
             guard cursor >= state.horizon else {
@@ -122,7 +122,9 @@ public final class ChangeFeed: Sendable {
             var index = low
             while index < state.events.count, out.count < limit {
                 let event = state.events[index]
-                if prefix.isEmpty || event.key.utf8.starts(with: prefix.utf8) { out.append(event) }
+                if prefix.isEmpty || event.key.utf8.starts(with: prefix.utf8), keyFilter?(event.key) ?? true {
+                    out.append(event)
+                }
                 index += 1
             }
             let next = index < state.events.count ? (out.last?.lsn ?? cursor) : max(cursor, state.head)

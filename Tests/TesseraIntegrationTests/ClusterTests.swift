@@ -280,4 +280,41 @@ final class ClusterTests: XCTestCase {
         let text = try await query("n1", #"{"index":"words","text":"word1","limit":50}"#)
         XCTAssertEqual(Set(keys(text)), Set((0..<60).filter { $0 % 3 == 1 }.map { "p\($0)" }))
     }
+
+    func testChangeStreamMergesEveryPartitionWithOneCursor() async throws {
+        for id in ["n1", "n2", "n3"] { try await harness.start(id) }
+        let created = try await harness.client("n1").send(
+            "PUT", "/v1/keyspaces/feed", body: Array(#"{"replicas": 2}"#.utf8))
+        XCTAssertEqual(created.status, 201, created.text)
+        let start = try await harness.client("n1").send("GET", "/v1/changes/feed", query: [("wait", "0")])
+        XCTAssertEqual(start.status, 200, start.text)
+        var cursor = try start.json()["cursor"]?.stringValue ?? ""
+        XCTAssertTrue(cursor.hasPrefix("c."), cursor)
+        let nodes = ["n1", "n2", "n3"]
+        for index in 0..<30 {
+            let response = try await harness.put(nodes[index % 3], "feed", "e\(index)", "v\(index)")
+            XCTAssertEqual(response.status, 201)
+        }
+        var seen: [String: String] = [:]
+        for round in 0..<40 where seen.count < 30 {
+            let page = try await harness.client(nodes[round % 3]).send(
+                "GET", "/v1/changes/feed", query: [("cursor", cursor), ("wait", "2")])
+            XCTAssertEqual(page.status, 200, page.text)
+            let json = try page.json()
+            for event in json["events"]?.arrayValue ?? [] {
+                if let key = event["key"]?.stringValue { seen[key] = event["valueBase64"]?.stringValue }
+            }
+            cursor = json["cursor"]?.stringValue ?? cursor
+        }
+        XCTAssertEqual(Set(seen.keys), Set((0..<30).map { "e\($0)" }), "every partition's events, through any node")
+        let after = try await harness.client("n2").send(
+            "GET", "/v1/changes/feed", query: [("cursor", cursor), ("wait", "0.3")])
+        XCTAssertEqual(try after.json()["events"]?.arrayValue?.count, 0, "the cursor covers what was delivered")
+        let earliest = try await harness.client("n3").send(
+            "GET", "/v1/changes/feed", query: [("cursor", "earliest"), ("limit", "1000")])
+        let all = Set((try earliest.json()["events"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue })
+        XCTAssertEqual(all, Set((0..<30).map { "e\($0)" }))
+        let bad = try await harness.client("n1").send("GET", "/v1/changes/feed", query: [("cursor", "c.nonsense")])
+        XCTAssertEqual(bad.status, 400)
+    }
 }

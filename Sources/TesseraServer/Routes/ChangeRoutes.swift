@@ -19,6 +19,17 @@ struct ChangeRoutes {
     func changes(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let ks = try request.name("ks", context, kind: "keyspace")
         let feed = try services.engine.changeFeed(keyspace: ks)
+        let forwarded = Forwarding.isForwarded(request)
+        if !forwarded && !services.cluster.isLocalKeyspace(ks) {
+            return try await ClusterChanges(services: services).changes(request, ks)
+        }
+        // A coordinator merging the cluster's feed asks each node for the partitions it is first replica of.
+        var keyFilter: (@Sendable (String) -> Bool)?
+        if forwarded, let list = request.query(ClusterChanges.partitionsParameter) {
+            let wanted = Set(list.split(separator: ",").compactMap { Int($0) })
+            let partitioner = services.engine.partitioner
+            keyFilter = { wanted.contains(partitioner.partition(of: $0)) }
+        }
         let prefix = request.query("prefix") ?? ""
         let limit = try request.queryInt("limit", in: 1...10_000) ?? 1000
         let streaming = request.headers[.accept]?.contains("text/event-stream") ?? false
@@ -40,7 +51,7 @@ struct ChangeRoutes {
         let deadline = ContinuousClock.now + .milliseconds(waitMs)
         var position = cursor
         while true {
-            let (events, next) = try feed.read(after: position, prefix: prefix, limit: limit)
+            let (events, next) = try feed.read(after: position, prefix: prefix, limit: limit, keyFilter: keyFilter)
             position = next
             let remaining = deadline - ContinuousClock.now
             if !events.isEmpty || remaining <= .zero || Task.isCancelled || Task.isShuttingDownGracefully {
@@ -123,14 +134,14 @@ struct ChangeRoutes {
             })
     }
 
-    static func write(_ event: ChangeEvent, to out: inout JSONOut) {
+    static func write(_ event: ChangeEvent, to out: inout JSONOut, cursor: String? = nil) {
         out.beginObject()
         out.field("type", event.kind.rawValue)
         out.field("key", event.key)
         out.field("version", event.version.description)
         if let value = event.value { out.itemValue(value, contentType: event.contentType ?? ContentTypes.octetStream) }
         out.field("ts", event.tsMs)
-        out.field("cursor", String(event.lsn))
+        out.field("cursor", cursor ?? String(event.lsn))
         out.endObject()
     }
 }
