@@ -11,20 +11,62 @@ public struct PartitionPlacement: Sendable, Equatable {
     public var read: [String]
     /// Replicas that only the placement being moved to has.
     public var pending: [String]
+    /// The region of a region-pinned keyspace's placement (nil: the whole ring).
+    public var region: String? = nil
 
     /// Every node a write goes to.
     public var write: [String] { read + pending }
 }
 
 extension ClusterNode {
-    /// The placement of a keyspace's partition.
-    public func placement(keyspace: String, partition: Int) -> PartitionPlacement {
+    /// The placement of a keyspace's partition (on the nodes of `region` only, when given).
+    public func placement(keyspace: String, partition: Int, region: String? = nil) -> PartitionPlacement {
         let (readRing, writeRing) = membership.rings
-        let read = readRing.replicas(
-            of: partition, count: replicaCount(keyspace, members: readRing.members.count))
-        let write = writeRing.replicas(
-            of: partition, count: replicaCount(keyspace, members: writeRing.members.count))
-        return PartitionPlacement(partition: partition, read: read, pending: write.filter { !read.contains($0) })
+        let read: [String]
+        let write: [String]
+        if let region {
+            read = readRing.replicas(
+                of: partition, count: replicaCount(keyspace, members: readRing.members.count { $0.region == region }),
+                region: region)
+            write = writeRing.replicas(
+                of: partition, count: replicaCount(keyspace, members: writeRing.members.count { $0.region == region }),
+                region: region)
+        } else {
+            read = readRing.replicas(of: partition, count: replicaCount(keyspace, members: readRing.members.count))
+            write = writeRing.replicas(of: partition, count: replicaCount(keyspace, members: writeRing.members.count))
+        }
+        return PartitionPlacement(
+            partition: partition, read: read, pending: write.filter { !read.contains($0) }, region: region)
+    }
+
+    /// Whether the keyspace is region-pinned.
+    public func isRegional(_ keyspace: String) -> Bool { engine.keyspace(keyspace)?.regions ?? false }
+
+    /// Where a key lives. In a region-pinned keyspace the key's hash tag names its region: only that region's
+    /// nodes hold it (400 without a tag, 503 when the region has no node).
+    public func placement(keyspace: String, key: String) throws(TesseraError) -> PartitionPlacement {
+        let partition = engine.partitioner.partition(of: key)
+        guard isRegional(keyspace) else { return placement(keyspace: keyspace, partition: partition) }
+        guard let tag = HashTag.tag(of: key) else {
+            throw TesseraError.badRequest(
+                "keyspace \(keyspace) is region-pinned: keys must contain a {region} hash tag, as in {eu}:user:1")
+        }
+        let placement = placement(keyspace: keyspace, partition: partition, region: String(tag))
+        guard !placement.write.isEmpty else {
+            throw TesseraError(.unavailable, "no node of region \(tag) is in the cluster")
+        }
+        return placement
+    }
+
+    /// Every placement a fan-out over `partitions` reads: one per partition, or, for a region-pinned keyspace,
+    /// one per partition and region (only `region`'s when given).
+    public func fanoutPlacements(keyspace: String, partitions: [Int], region: String? = nil) -> [PartitionPlacement]
+    {
+        guard isRegional(keyspace) else { return partitions.map { placement(keyspace: keyspace, partition: $0) } }
+        let regions = region.map { [$0] } ?? Array(Set(membership.rings.read.members.map(\.region))).sorted()
+        return partitions.flatMap { partition in
+            regions.map { placement(keyspace: keyspace, partition: partition, region: $0) }
+        }.filter { !$0.read.isEmpty }
     }
 
     /// Whether this node alone holds the partition (a single-node cluster): requests then take the storage
@@ -48,7 +90,7 @@ extension ClusterNode {
         consistency: ReadWriteConsistency
     ) async throws(TesseraError) -> PutResult {
         try checkKeyspace(keyspace)
-        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        let placement = try placement(keyspace: keyspace, key: key)
         if isLocalOnly(placement) {
             return try await engine.put(
                 keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs)
@@ -67,7 +109,7 @@ extension ClusterNode {
     /// same consistency finds no value.
     public func delete(keyspace: String, key: String, consistency: ReadWriteConsistency) async throws(TesseraError) {
         try checkKeyspace(keyspace)
-        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        let placement = try placement(keyspace: keyspace, key: key)
         if isLocalOnly(placement) {
             try await engine.delete(keyspace: keyspace, key: key)
             return
@@ -147,7 +189,7 @@ extension ClusterNode {
         -> StoredItem?
     {
         try checkKeyspace(keyspace)
-        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        let placement = try placement(keyspace: keyspace, key: key)
         if isLocalOnly(placement) { return try await engine.get(keyspace: keyspace, key: key) }
         let record = try await readNewest(keyspace: keyspace, key: key, placement: placement, consistency: consistency)
         guard let item = record?.item, !item.isExpired(nowMs: nowMs) else { return nil }

@@ -6,7 +6,7 @@ extension ClusterNode {
     /// The partition's first live replica, which serializes conditional writes (and, when the HTTP layer
     /// forwards them, transactions): nil when none is reachable.
     public func primary(keyspace: String, key: String) -> String? {
-        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        guard let placement = try? placement(keyspace: keyspace, key: key) else { return nil }
         let now = nowMs
         return placement.read.first { membership.isAlive($0, nowMs: now) }
     }
@@ -22,40 +22,47 @@ extension ClusterNode {
 
     /// Whether every partition of the keyspace lives on this node alone (single-node cluster).
     public func isLocalKeyspace(_ keyspace: String) -> Bool {
-        (0..<engine.partitioner.count).allSatisfy { isLocal(keyspace: keyspace, partition: $0) }
+        fanoutPlacements(keyspace: keyspace, partitions: Array(0..<engine.partitioner.count)).allSatisfy(isLocalOnly)
     }
 
     /// For each node, the partitions of the keyspace it is the first live replica of: where a merged change
     /// stream reads each partition's events.
     public func feedSources(keyspace: String) -> [String: [Int]] {
-        var sources: [String: [Int]] = [:]
+        var sources: [String: Set<Int>] = [:]
         let now = nowMs
-        for partition in 0..<engine.partitioner.count {
-            let placement = placement(keyspace: keyspace, partition: partition)
+        for placement in fanoutPlacements(keyspace: keyspace, partitions: Array(0..<engine.partitioner.count)) {
             if let first = placement.read.first(where: { membership.isAlive($0, nowMs: now) }) {
-                sources[first, default: []].append(partition)
+                sources[first, default: []].insert(placement.partition)
             }
         }
-        return sources
+        return sources.mapValues { $0.sorted() }
     }
 
-    /// Whether the partition lives on this node alone (single-node cluster).
-    public func isLocal(keyspace: String, partition: Int) -> Bool {
-        isLocalOnly(placement(keyspace: keyspace, partition: partition))
+    /// Whether the partitions live on this node alone (single-node cluster).
+    public func isLocal(keyspace: String, partitions: [Int]) -> Bool {
+        fanoutPlacements(keyspace: keyspace, partitions: partitions).allSatisfy(isLocalOnly)
     }
 
-    /// The replica that answers index queries for a partition: this node when it holds the partition, else the
-    /// first live replica.
-    public func queryReplica(keyspace: String, partition: Int) -> String? {
-        let placement = placement(keyspace: keyspace, partition: partition)
-        if placement.read.contains(nodeID) { return nodeID }
+    /// The replicas that answer index queries over `partitions`, grouped by node: for each partition (and
+    /// region, for region-pinned keyspaces) this node when it holds it, else the first live replica.
+    public func queryTargets(keyspace: String, partitions: [Int]) throws(TesseraError) -> [String: [Int]] {
+        var targets: [String: Set<Int>] = [:]
         let now = nowMs
-        return placement.read.first { membership.isAlive($0, nowMs: now) }
+        for placement in fanoutPlacements(keyspace: keyspace, partitions: partitions) {
+            let node =
+                placement.read.contains(nodeID)
+                ? nodeID : placement.read.first { membership.isAlive($0, nowMs: now) }
+            guard let node else {
+                throw TesseraError(.unavailable, "no replica of partition \(placement.partition) is reachable")
+            }
+            targets[node, default: []].insert(placement.partition)
+        }
+        return targets.mapValues { $0.sorted() }
     }
 
     /// Whether the partition of `key` lives on this node alone (single-node cluster).
     public func isLocal(keyspace: String, key: String) -> Bool {
-        isLocalOnly(placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key)))
+        (try? placement(keyspace: keyspace, key: key)).map(isLocalOnly) ?? false
     }
 
     /// Brings this node's copy of `keys` up to date (a read at `consistency` from the live replicas), so that a
@@ -63,7 +70,7 @@ extension ClusterNode {
     public func refresh(keyspace: String, keys: [String], consistency: ReadWriteConsistency) async throws(TesseraError)
     {
         for key in keys {
-            let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+            let placement = try placement(keyspace: keyspace, key: key)
             if isLocalOnly(placement) { continue }
             guard
                 let newest = try await readNewest(
@@ -80,7 +87,7 @@ extension ClusterNode {
         async throws(TesseraError)
     {
         for key in Set(keys) {
-            let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+            let placement = try placement(keyspace: keyspace, key: key)
             if isLocalOnly(placement) { continue }
             guard let record = try await engine.readReplica(keyspace: keyspace, key: key) else { continue }
             _ = try await replicate(
@@ -108,7 +115,7 @@ extension ClusterNode {
         condition: WriteCondition, fence: Fence?, consistency: ReadWriteConsistency
     ) async throws(TesseraError) -> PutResult? {
         try checkKeyspace(keyspace)
-        let placement = placement(keyspace: keyspace, partition: engine.partitioner.partition(of: key))
+        let placement = try placement(keyspace: keyspace, key: key)
         if isLocalOnly(placement) { return try await local(fence: fence) }
         // The fence is checked where the lock lives (just before the write: a lease granted in between is not
         // seen, which strong keyspaces will close); the primary then writes without it.

@@ -16,18 +16,21 @@ extension ClusterNode {
         min(max(1, engine.keyspace(keyspace)?.replicas ?? 3), max(1, members))
     }
 
+    /// The placement of a keyspace partition as this node sees its own share: in its region for a
+    /// region-pinned keyspace (a node only ever holds its own region's keys of such a keyspace).
+    func ownPlacement(_ keyspace: String, _ partition: Int) -> PartitionPlacement {
+        placement(
+            keyspace: keyspace, partition: partition, region: isRegional(keyspace) ? config.region : nil)
+    }
+
     /// Partitions this node gains in the placement being moved to, with their current replicas.
     func incomingTransfers() -> [Transfer] {
-        let (read, write) = membership.rings
         var transfers: [Transfer] = []
         for keyspace in engine.keyspaceNames {
-            let n = replicaCount(keyspace, members: write.members.count)
-            let oldN = replicaCount(keyspace, members: read.members.count)
             for partition in 0..<engine.partitioner.count {
-                let new = write.replicas(of: partition, count: n)
-                let old = read.replicas(of: partition, count: oldN)
-                if new.contains(nodeID) && !old.contains(nodeID) {
-                    transfers.append(Transfer(keyspace: keyspace, partition: partition, nodes: old))
+                let placement = ownPlacement(keyspace, partition)
+                if placement.pending.contains(nodeID) {
+                    transfers.append(Transfer(keyspace: keyspace, partition: partition, nodes: placement.read))
                 }
             }
         }
@@ -36,17 +39,12 @@ extension ClusterNode {
 
     /// Partitions this node holds now whose new owners do not hold them yet.
     func outgoingTransfers() -> [Transfer] {
-        let (read, write) = membership.rings
         var transfers: [Transfer] = []
         for keyspace in engine.keyspaceNames {
-            let n = replicaCount(keyspace, members: write.members.count)
-            let oldN = replicaCount(keyspace, members: read.members.count)
             for partition in 0..<engine.partitioner.count {
-                let old = read.replicas(of: partition, count: oldN)
-                guard old.contains(nodeID) else { continue }
-                let gaining = write.replicas(of: partition, count: n).filter { !old.contains($0) }
-                if !gaining.isEmpty {
-                    transfers.append(Transfer(keyspace: keyspace, partition: partition, nodes: gaining))
+                let placement = ownPlacement(keyspace, partition)
+                if placement.read.contains(nodeID) && !placement.pending.isEmpty {
+                    transfers.append(Transfer(keyspace: keyspace, partition: partition, nodes: placement.pending))
                 }
             }
         }

@@ -48,8 +48,7 @@ extension ClusterNode {
             tick += 1
             let keyspace = keyspaces[slot / partitions]
             let partition = slot % partitions
-            let ring = membership.rings.read
-            let replicas = ring.replicas(of: partition, count: replicaCount(keyspace, members: ring.members.count))
+            let replicas = ownPlacement(keyspace, partition).read
             guard replicas.contains(nodeID) else { continue }
             let others = replicas.filter { $0 != nodeID && membership.isAlive($0, nowMs: nowMs) }
             guard !others.isEmpty else { continue }

@@ -13,7 +13,8 @@ extension ClusterNode {
         try checkKeyspace(keyspace)
         let partitions =
             engine.partitioner.partition(ofPrefix: prefix).map { [$0] } ?? Array(0..<engine.partitioner.count)
-        let placements = partitions.map { placement(keyspace: keyspace, partition: $0) }
+        let placements = fanoutPlacements(
+            keyspace: keyspace, partitions: partitions, region: HashTag.leadingTag(of: prefix).map(String.init))
         if placements.allSatisfy(isLocalOnly) {
             return try await engine.scan(
                 keyspace: keyspace, prefix: prefix, start: start, end: end, after: after, limit: limit)

@@ -46,6 +46,12 @@ public enum HashTag {
         return key[afterOpen..<close]
     }
 
+    /// The content of the key's first non-empty `{...}` pair, or nil when it has none.
+    public static func tag(of key: String) -> Substring? {
+        let hashed = partitionKey(of: key)
+        return hashed.count == key.count && hashed.startIndex == key.startIndex ? nil : hashed
+    }
+
     /// The tag content when `prefix` begins with `{`, non-empty content and `}`: every key with that prefix
     /// then has this tag as its first tag.
     public static func leadingTag(of prefix: String) -> Substring? {

@@ -22,6 +22,8 @@ public struct KeyspaceConfig: Sendable, Equatable {
     public var createdAtMs: Int64
     /// The secondary index definitions, as a JSON array (interpreted by the index layer, kept opaque here).
     public var indexesJSON: String
+    /// Region-pinned: a key's hash tag names the region whose nodes hold it.
+    public var regions = false
 
     /// The defaults of API.md.
     public static let defaultReplicas = 3

@@ -164,7 +164,8 @@ extension KeyspaceConfig {
     func encode(into w: inout BinaryWriter) {
         w.string(name)
         w.string(consistency.rawValue)
-        w.u32(UInt32(replicas))
+        // The top bit of the replica count carries the region flag (older records never set it).
+        w.u32(UInt32(replicas) | (regions ? 0x8000_0000 : 0))
         w.u64(UInt64(changeRetentionSeconds))
         w.string(encryptionMode)
         w.i64(createdAtMs)
@@ -172,10 +173,15 @@ extension KeyspaceConfig {
     }
 
     static func decode(from r: inout BinaryReader) throws -> KeyspaceConfig {
-        KeyspaceConfig(
-            name: try r.string(), consistency: Consistency(rawValue: try r.string()) ?? .available,
-            replicas: Int(try r.u32()), changeRetentionSeconds: Int(try r.u64()), encryptionMode: try r.string(),
-            createdAtMs: try r.i64(), indexesJSON: try r.string())
+        let name = try r.string()
+        let consistency = Consistency(rawValue: try r.string()) ?? .available
+        let replicas = try r.u32()
+        var config = KeyspaceConfig(
+            name: name, consistency: consistency, replicas: Int(replicas & 0x7FFF_FFFF),
+            changeRetentionSeconds: Int(try r.u64()), encryptionMode: try r.string(), createdAtMs: try r.i64(),
+            indexesJSON: try r.string())
+        config.regions = replicas & 0x8000_0000 != 0
+        return config
     }
 }
 

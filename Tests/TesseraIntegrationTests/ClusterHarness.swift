@@ -17,8 +17,10 @@ final class ClusterHarness: @unchecked Sendable {
 
     /// Starts node `id`; every node after the first joins the first. Waits until it is up (its share copied).
     @discardableResult
-    func start(_ id: String) async throws -> TesseraProcess {
-        var arguments = ["--node-id", id, "--anti-entropy-interval-ms", "20", "--gossip-interval-ms", "100"]
+    func start(_ id: String, region: String = "local") async throws -> TesseraProcess {
+        var arguments = [
+            "--node-id", id, "--region", region, "--anti-entropy-interval-ms", "20", "--gossip-interval-ms", "100",
+        ]
         if let seed { arguments += ["--join", "127.0.0.1:\(seed.port)"] }
         let node = TesseraProcess(dataDirectory: root + "/" + id, extraArguments: arguments)
         try await node.start(readyWithinSeconds: 60)

@@ -317,4 +317,41 @@ final class ClusterTests: XCTestCase {
         let bad = try await harness.client("n1").send("GET", "/v1/changes/feed", query: [("cursor", "c.nonsense")])
         XCTAssertEqual(bad.status, 400)
     }
+
+    func testRegionPinnedKeyspaceKeepsEachRegionsDataOnItsNodes() async throws {
+        try await harness.start("n1", region: "eu")
+        try await harness.start("n2", region: "eu")
+        try await harness.start("n3", region: "us")
+        try await harness.start("n4", region: "us")
+        let created = try await harness.client("n3").send(
+            "PUT", "/v1/keyspaces/pinned", body: Array(#"{"replicas": 2, "regions": true}"#.utf8))
+        XCTAssertEqual(created.status, 201, created.text)
+        for index in 0..<20 {
+            let eu = try await harness.put(["n1", "n3"][index % 2], "pinned", "{eu}:k\(index)", "e\(index)")
+            XCTAssertEqual(eu.status, 201, eu.text)
+            let us = try await harness.put(["n2", "n4"][index % 2], "pinned", "{us}:k\(index)", "u\(index)")
+            XCTAssertEqual(us.status, 201, us.text)
+        }
+        let located = try await harness.client("n4").send("GET", "/v1/cluster/locate/pinned/%7Beu%7D%3Ak1").json()
+        XCTAssertEqual(located["region"]?.stringValue, "eu")
+        XCTAssertEqual(
+            Set((located["replicas"]?.arrayValue ?? []).compactMap(\.stringValue)), ["n1", "n2"])
+        // Each node holds its own region's keys only.
+        for (id, expected) in [("n1", 20), ("n2", 20), ("n3", 20), ("n4", 20)] {
+            let metrics = try await harness.client(id).send("GET", "/metrics").text
+            XCTAssertTrue(metrics.contains("tessera_keys{keyspace=\"pinned\"} \(expected)\n"), "\(id): \(metrics)")
+        }
+        let read = try await harness.get("n3", "pinned", "{eu}:k7")
+        XCTAssertEqual(read.text, "e7", "any node reads any region")
+        let untagged = try await harness.put("n1", "pinned", "plain", "x")
+        XCTAssertEqual(untagged.status, 400)
+        let nowhere = try await harness.put("n1", "pinned", "{asia}:k", "x")
+        XCTAssertEqual(nowhere.status, 503)
+        let euScan = try await harness.client("n4").send(
+            "GET", "/v1/kv/pinned", query: [("prefix", "{eu}:"), ("limit", "100")])
+        XCTAssertEqual(euScan.headers["tessera-fanout"], "1")
+        XCTAssertEqual(try euScan.json()["items"]?.arrayValue?.count, 20)
+        let all = try await harness.client("n2").send("GET", "/v1/kv/pinned", query: [("limit", "100")])
+        XCTAssertEqual(try all.json()["items"]?.arrayValue?.count, 40)
+    }
 }

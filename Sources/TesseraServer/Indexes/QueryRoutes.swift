@@ -53,23 +53,16 @@ struct QueryRoutes {
         body[Self.partitionsField] = nil
         let cluster = services.cluster
         let fanout = partitions.count
-        let local = partitions.allSatisfy { cluster.isLocal(keyspace: ks, partition: $0) }
+        let local = cluster.isLocal(keyspace: ks, partitions: partitions)
         if forwarded || local {
             let (hits, next) = try await localQuery(ks, name, .object(body), partitions: Set(partitions), index: index)
             return render(hits, next: next, fanout: fanout, withSort: forwarded)
         }
         // Coordinator: one live replica per partition, this node first.
-        var byNode: [String: [Int]] = [:]
-        for partition in partitions {
-            guard let node = cluster.queryReplica(keyspace: ks, partition: partition) else {
-                throw TesseraError(.unavailable, "no replica of partition \(partition) is reachable")
-            }
-            byNode[node, default: []].append(partition)
-        }
+        let byNode = try cluster.queryTargets(keyspace: ks, partitions: partitions)
         let query = JSONValue.object(body)
-        let groups = byNode
         let answers = try await cluster.withFanoutDeadline { () async throws(TesseraError) -> [([Hit], String?)] in
-            try await self.gather(request, ks, name, query, groups, index: index)
+            try await self.gather(request, ks, name, query, byNode, index: index)
         }
         var merged = answers.flatMap(\.0)
         merged.sort { index.ranks($0.hit, $0.sort, before: $1.hit, $1.sort) }

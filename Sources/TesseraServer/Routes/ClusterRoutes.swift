@@ -98,11 +98,12 @@ struct ClusterRoutes {
             throw TesseraError(.keyspaceNotFound, "keyspace \(ks) does not exist")
         }
         let partition = services.engine.partitioner.partition(of: key)
-        let placement = cluster.placement(keyspace: ks, partition: partition)
+        let placement = try cluster.placement(keyspace: ks, key: key)
         return Responses.json { out in
             out.beginObject()
             out.field("partition", partition)
             out.field("partitionKey", String(HashTag.partitionKey(of: key)))
+            if let region = placement.region { out.field("region", region) }
             out.key("replicas")
             out.beginArray()
             for node in placement.read { out.string(node) }

@@ -34,7 +34,8 @@ struct KeyspaceRoutes {
         }
         let body =
             "{\"consistency\":\"\(config.consistency.rawValue)\",\"replicas\":\(config.replicas),"
-            + "\"changeRetentionSeconds\":\(config.changeRetentionSeconds),\"indexes\":\(config.indexesJSON)}"
+            + "\"changeRetentionSeconds\":\(config.changeRetentionSeconds),\"regions\":\(config.regions),"
+            + "\"indexes\":\(config.indexesJSON)}"
         await services.cluster.announceKeyspace(name: name, config: Array(body.utf8), dropped: false)
     }
 
@@ -65,8 +66,12 @@ struct KeyspaceRoutes {
             guard case .array(let items) = list else { throw TesseraError.badRequest("indexes must be an array") }
             config.indexesJSON = IndexManager.encode(try Self.definitions(items))
         }
-        if let regions = try fields.bool("regions"), regions {
-            throw TesseraError.badRequest("region-pinned keyspaces need a cluster, not available yet")
+        if let regions = try fields.bool("regions"), regions != config.regions {
+            // Placement depends on it: changing it would strand the items already placed.
+            if engine.keyspace(name) != nil, try engine.itemCount(keyspace: name) > 0 {
+                throw TesseraError(.conflict, "regions can only change while keyspace \(name) is empty")
+            }
+            config.regions = regions
         }
         let created = try await engine.putKeyspace(config)
         try indexes.backfill(name, try indexes.register(config), engine: engine)
@@ -163,6 +168,7 @@ struct KeyspaceRoutes {
         out.field("name", config.name)
         out.field("consistency", config.consistency.rawValue)
         out.field("replicas", config.replicas)
+        out.field("regions", config.regions)
         out.field("effectiveReplicas", 1)
         out.field("changeRetentionSeconds", config.changeRetentionSeconds)
         out.key("encryption")
