@@ -60,8 +60,7 @@ extension ClusterNode {
 
     /// Every placement a fan-out over `partitions` reads: one per partition, or, for a region-pinned keyspace,
     /// one per partition and region (only `region`'s when given).
-    public func fanoutPlacements(keyspace: String, partitions: [Int], region: String? = nil) -> [PartitionPlacement]
-    {
+    public func fanoutPlacements(keyspace: String, partitions: [Int], region: String? = nil) -> [PartitionPlacement] {
         guard isRegional(keyspace) else { return partitions.map { placement(keyspace: keyspace, partition: $0) } }
         let regions = region.map { [$0] } ?? Array(Set(membership.rings.read.members.map(\.region))).sorted()
         return partitions.flatMap { partition in
