@@ -25,7 +25,7 @@ struct DevCluster {
             source.resume()
             return source
         }
-        print("tessera dev: \(nodes) nodes")
+        say("tessera dev: \(nodes) nodes")
         let first = "\(host):\(basePort)"
         for index in 0..<nodes {
             let id = "n\(index + 1)"
@@ -42,13 +42,13 @@ struct DevCluster {
             child.arguments = arguments
             try child.run()
             children.append(child)
-            print("  \(id)  http://\(host):\(port)  peer \(host):\(port + 2)  data: \(directory)")
+            say("  \(id)  http://\(host):\(port)  peer \(host):\(port + 2)  data: \(directory)")
             try await waitReady("\(host):\(port)", child: child)
         }
-        print("all \(nodes) nodes are up. Try: tessera cluster status; Ctrl-C stops them.")
+        say("all \(nodes) nodes are up. Try: tessera cluster status; Ctrl-C stops them.")
         while children.contains(where: \.isRunning) { try await Task.sleep(for: .milliseconds(200)) }
         _ = sources
-        print("tessera dev: all nodes stopped")
+        say("tessera dev: all nodes stopped")
     }
 
     /// Waits until the node answers `GET /v1/ready` (it has joined and copied its share).
@@ -62,4 +62,9 @@ struct DevCluster {
         }
         throw Refusal(message: "node at \(address) did not become ready within 2 minutes")
     }
+}
+
+/// Prints a line at once (unbuffered), also when the output is a pipe or a file.
+private func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
