@@ -28,6 +28,9 @@ public struct ClusterConfig: Sendable {
     public var fanoutTimeoutMs = 5_000
     /// Milliseconds between anti-entropy exchanges (one keyspace partition each).
     public var antiEntropyIntervalMs = 100
+    /// How long the membership must be stable (every member up, nobody joining or leaving) before a node
+    /// drops the partitions it no longer replicates.
+    public var cleanupDelayMs = 30_000
     /// The most hints kept per unreachable peer (older ones are dropped; anti-entropy repairs what they held).
     public var hintsPerPeerMax = 200_000
 

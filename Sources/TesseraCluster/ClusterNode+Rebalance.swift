@@ -115,6 +115,39 @@ extension ClusterNode {
         return 0
     }
 
+    /// Drops the keyspace partitions this node no longer replicates (their data moved to new owners), once
+    /// the membership has been stable for `cleanupDelayMs`: every member up, nobody joining or leaving.
+    func cleanupLoop() async {
+        var stableSince: Int64?
+        var lastMembers: [String] = []
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(max(100, min(2_000, config.cleanupDelayMs / 4))))
+            let (read, write) = membership.rings
+            let members = read.members.map(\.id)
+            let settled =
+                membership.selfRecord.status == .up && members == write.members.map(\.id)
+                && membership.view(nowMs: nowMs).allSatisfy { $0.state == "up" }
+            guard settled else {
+                stableSince = nil
+                continue
+            }
+            if members != lastMembers || stableSince == nil {
+                lastMembers = members
+                stableSince = nowMs
+            }
+            guard let since = stableSince, nowMs - since >= Int64(config.cleanupDelayMs) else { continue }
+            for keyspace in engine.keyspaceNames {
+                for partition in 0..<engine.partitioner.count
+                where engine.recordCount(keyspace: keyspace, partition: partition) > 0
+                    && !ownPlacement(keyspace, partition).read.contains(nodeID)
+                {
+                    let removed = engine.releasePartition(keyspace: keyspace, partition: partition)
+                    logger.info("released \(keyspace)/\(partition) (\(removed) items): replicated elsewhere now")
+                }
+            }
+        }
+    }
+
     /// Starts decommissioning this node (once). False when it cannot leave.
     func beginLeave() -> Bool {
         let status = membership.selfRecord.status

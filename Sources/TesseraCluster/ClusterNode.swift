@@ -94,6 +94,7 @@ public final class ClusterNode: Sendable {
             group.addTask { await self.gossipLoop() }
             group.addTask { await self.hintLoop() }
             group.addTask { await self.antiEntropyLoop() }
+            group.addTask { await self.cleanupLoop() }
             group.addTask { await self.startup() }
             do {
                 try await group.next()

@@ -32,6 +32,8 @@ public struct NodeConfig: Sendable {
     public var gossipIntervalMs = 200
     /// Milliseconds between anti-entropy exchanges.
     public var antiEntropyIntervalMs = 100
+    /// Milliseconds of stable membership before partitions moved away are dropped.
+    public var cleanupDelayMs = 30_000
     /// The gRPC listener (reserved).
     public var grpcListen = "127.0.0.1:7071"
 

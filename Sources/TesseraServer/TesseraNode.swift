@@ -43,6 +43,7 @@ public struct TesseraNode: Sendable {
         clusterConfig.join = config.join
         clusterConfig.gossipIntervalMs = config.gossipIntervalMs
         clusterConfig.antiEntropyIntervalMs = config.antiEntropyIntervalMs
+        clusterConfig.cleanupDelayMs = config.cleanupDelayMs
         let cluster = try ClusterNode(config: clusterConfig, engine: engine, logger: logger)
         services = NodeServices(
             engine: engine, config: config, metrics: NodeMetrics(), logger: logger, indexes: indexes, cluster: cluster)

@@ -163,16 +163,22 @@ extension StorageEngine {
         }
     }
 
-    /// Empties one partition of every keyspace, once its data lives on its new owners. Not logged: the next
-    /// start would replay the partition's old writes, which is harmless (the node does not serve it) and undone
-    /// by the next call; a snapshot makes it permanent.
-    public func releasePartition(_ partition: Int) {
-        for store in registry.all where partition >= 0 && partition < store.partitions.count {
-            let name = store.name
-            let observer = currentObserver
-            let keys = store.partitions[partition].state.withLock { $0.clear() }
-            for key in keys { observer?.apply(keyspace: name, key: key.string, item: nil) }
-        }
+    /// Empties one partition of a keyspace once its data lives on its new owners; returns the items removed.
+    /// Not logged and not a change event: a restart replays the partition's old writes, which is harmless (the
+    /// node no longer serves it) and undone by the next call; the next snapshot makes it permanent.
+    @discardableResult
+    public func releasePartition(keyspace: String, partition: Int) -> Int {
+        guard let store = registry[keyspace], partition >= 0, partition < store.partitions.count else { return 0 }
+        let observer = currentObserver
+        let keys = store.partitions[partition].state.withLock { $0.clear() }
+        for key in keys { observer?.apply(keyspace: keyspace, key: key.string, item: nil) }
+        return keys.count
+    }
+
+    /// Items and tombstones held in one partition of a keyspace.
+    public func recordCount(keyspace: String, partition: Int) -> Int {
+        guard let store = registry[keyspace], partition >= 0, partition < store.partitions.count else { return 0 }
+        return store.partitions[partition].state.withLock { $0.count + $0.tombstones.count }
     }
 
     /// The names of the keyspaces this node holds.

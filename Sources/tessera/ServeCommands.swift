@@ -53,6 +53,8 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Client addresses (HOST:PORT,...) of existing members to join.") var join: String?
     @Option(help: "Milliseconds between heartbeats to each peer.") var gossipIntervalMs = 200
     @Option(help: "Milliseconds between anti-entropy exchanges.") var antiEntropyIntervalMs = 100
+    @Option(help: "Milliseconds of stable membership before partitions moved away are dropped.")
+    var cleanupDelayMs = 30_000
     @Option(help: "Partitions of a new data directory.") var partitions = 64
     @Option(help: "Sync policy: always (fsync before acknowledging) or interval:MS.") var sync = "always"
     @Option(help: "Largest value in bytes.") var valueBytesMax = 1 << 20
@@ -92,6 +94,7 @@ struct NodeOptions: ParsableArguments {
         for seed in config.join { _ = try parseHostPort(seed) }
         config.gossipIntervalMs = max(20, gossipIntervalMs)
         config.antiEntropyIntervalMs = max(10, antiEntropyIntervalMs)
+        config.cleanupDelayMs = max(100, cleanupDelayMs)
         if sync == "always" {
             config.syncPolicy = .always
         } else if sync.hasPrefix("interval:"), let ms = Int(sync.dropFirst("interval:".count)), ms > 0 {

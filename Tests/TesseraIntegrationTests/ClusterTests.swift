@@ -123,6 +123,21 @@ final class ClusterTests: XCTestCase {
         // Decommission n2 under the same load (writes now go through n1, n3 and n4).
         await writer.stop()
         _ = await load.value
+        // Once the membership is stable, each node drops what it no longer replicates: every key is held
+        // exactly three times (and anti-entropy completes writes that reached fewer replicas).
+        let scanned = try await harness.client("n1").send("GET", "/v1/kv/kv", query: [("limit", "10000")])
+        let distinct = try scanned.json()["items"]?.arrayValue?.count ?? 0
+        var copies = 0
+        let exact = try await harness.eventually(seconds: 30) {
+            copies = 0
+            for id in ["n1", "n2", "n3", "n4"] {
+                let metrics = try await harness.client(id).send("GET", "/metrics").text
+                let line = metrics.split(separator: "\n").first { $0.hasPrefix("tessera_keys{keyspace=\"kv\"}") }
+                copies += Int(line?.split(separator: " ").last ?? "0") ?? 0
+            }
+            return copies == 3 * distinct
+        }
+        XCTAssertTrue(exact, "\(copies) copies of \(distinct) keys")
         let writer2 = SteadyWriter()
         let load2 = Task { await SteadyWriter.run(writer2, harness: cluster, via: ["n1", "n3", "n4"], ks: "kv") }
         try await Task.sleep(for: .milliseconds(300))
