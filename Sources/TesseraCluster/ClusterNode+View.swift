@@ -54,6 +54,16 @@ extension ClusterNode {
         guard let member = membership.record(id), member.status != .left else {
             throw TesseraError(.notFound, "node \(id) is not a member")
         }
+        // A node that is down cannot hand its data off: it is removed, and anti-entropy re-creates its copies
+        // on the new owners from the surviving replicas.
+        if !membership.isAlive(id, nowMs: nowMs) {
+            guard membership.removeDead(id, nowMs: nowMs) else {
+                throw TesseraError(.conflict, "node \(id) could not be removed")
+            }
+            logger.warning("node \(id) is down and was removed from the cluster without a handoff")
+            await gossipRound()
+            return
+        }
         do {
             let client = try peers.client(member.peerAddress)
             var request = Tessera_Peer_V1_LeaveRequest()

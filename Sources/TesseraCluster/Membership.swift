@@ -129,6 +129,21 @@ final class Membership: Sendable {
         }
     }
 
+    /// Marks a member that is down as `left` on its behalf (it cannot announce it itself); false when it is not
+    /// a member or is still alive.
+    func removeDead(_ id: String, nowMs: Int64) -> Bool {
+        state.withLock { state in
+            guard id != selfID, var record = state.records[id], record.status != .left else { return false }
+            guard (state.detectors[id]?.phi(atMs: nowMs) ?? 0) >= downPhi else { return false }
+            record.status = .left
+            record.generation += 1
+            state.records[id] = record
+            state.dirty = true
+            Membership.rebuildRings(&state, partitions: partitions, tokensPerNode: tokensPerNode)
+            return true
+        }
+    }
+
     /// Records a local keyspace change so that gossip spreads it.
     func setKeyspace(_ entry: KeyspaceEntry) {
         state.withLock { state in

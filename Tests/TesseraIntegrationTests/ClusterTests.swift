@@ -369,4 +369,37 @@ final class ClusterTests: XCTestCase {
         let all = try await harness.client("n2").send("GET", "/v1/kv/pinned", query: [("limit", "100")])
         XCTAssertEqual(try all.json()["items"]?.arrayValue?.count, 40)
     }
+
+    func testRemovingADeadNodeRestoresReplicationFromTheSurvivors() async throws {
+        for id in ["n1", "n2", "n3"] { try await harness.start(id) }
+        let created = try await harness.client("n1").send(
+            "PUT", "/v1/keyspaces/two", body: Array(#"{"replicas": 2}"#.utf8))
+        XCTAssertEqual(created.status, 201)
+        var expected: [String: String] = [:]
+        for index in 0..<60 {
+            let response = try await harness.put(["n1", "n2", "n3"][index % 3], "two", "d\(index)", "v\(index)")
+            XCTAssertEqual(response.status, 201)
+            expected["d\(index)"] = "v\(index)"
+        }
+        harness.nodes["n3"]!.crash()
+        let down = try await harness.eventually(seconds: 10) {
+            try await harness.state(of: "n3", seenBy: "n1") == "down"
+        }
+        XCTAssertTrue(down)
+        let removed = try await harness.client("n2").send("DELETE", "/v1/cluster/nodes/n3")
+        XCTAssertEqual(removed.status, 202, removed.text)
+        let gone = try await harness.eventually(seconds: 10) {
+            let first = try await harness.state(of: "n3", seenBy: "n1")
+            let second = try await harness.state(of: "n3", seenBy: "n2")
+            return first == nil && second == nil
+        }
+        XCTAssertTrue(gone)
+        // n1 and n2 are now the two replicas of every partition: anti-entropy copies what only n3 held.
+        for id in ["n1", "n2"] {
+            let complete = try await harness.eventually(seconds: 60) {
+                try await harness.divergent(id, "two", expected).isEmpty
+            }
+            XCTAssertTrue(complete, "\(id) is missing keys")
+        }
+    }
 }
