@@ -70,6 +70,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Collections", package: "swift-collections"),
             ],
             exclude: ["Generated/README.md"],
             swiftSettings: swiftSettings

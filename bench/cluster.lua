@@ -6,8 +6,11 @@
 --              preload  PUT keys BASE+t, BASE+t+STEP, BASE+t+2*STEP, ... (< KEYS) once, where t is the wrk
 --                       thread's index; so several wrk processes (one per node) with BASE = process*threads
 --                       and STEP = processes*threads write every key 0..KEYS-1 exactly once between them.
---                       Each thread writes MARKER_DIR/preloaded.BASE+t ("<non-2xx answers>") when all its keys
---                       are answered, then stops.
+--                       Each thread writes MARKER_DIR/preloaded.BASE+t ("<non-2xx> <PUTs answered> <PUTs>") when
+--                       all its keys are answered, then stops. wrk does not resend a request whose connection
+--                       broke, so a thread also gives up once all its PUTs are sent and 20,000 GET /v1/health
+--                       (sent by connections with nothing left to do) have been answered since: the shell
+--                       script then finds keys missing and runs the preload again.
 -- CONSISTENCY  one | quorum | all: the Tessera-Consistency header of every request
 -- Keys are "k:N"; requests are PUT/GET /v1/kv/KEYSPACE/k:N with the raw value (VALUE_BYTES printable bytes).
 -- Every request is built once in init(), so the load generator only picks one per request (as bench/kv.lua).
@@ -23,7 +26,9 @@ end
 local gets, puts = {}, {}
 local keys
 local share, answered, errors_seen = 0, 0, 0
-local next_index = 1
+-- wrk calls request() once on the first thread before the run, to check for pipelining, and sends nothing
+-- of what it got: so the preload's first request() answers GET /v1/health, not a key (see request()).
+local next_index = 0
 
 function init(args)
   op = args[1]
@@ -48,7 +53,7 @@ function init(args)
     health = wrk.format("GET", "/v1/health")
     if share == 0 then
       local f = io.open(marker_dir .. "/preloaded." .. marker_name, "w")
-      if f then f:write("0\n"); f:close() end
+      if f then f:write("0 0 0\n"); f:close() end
     end
   elseif op == "mix" then
     for i = 0, keys - 1 do
@@ -65,7 +70,7 @@ function request()
   if preload then
     -- Once every key of this thread is sent, connections still asking send GET /v1/health (which
     -- response() tells apart by its body) until response() has seen every PUT answered and stops the thread.
-    local r = puts[next_index]
+    local r = next_index > 0 and puts[next_index] or nil
     next_index = next_index + 1
     return r or health
   end
@@ -74,15 +79,24 @@ function request()
 end
 
 -- Only the preload needs response(); for the mix init() sets it to nil, so wrk calls no Lua per answer.
+local health_answers, finished = 0, false
+local function finish()
+  finished = true
+  local f = io.open(marker_dir .. "/preloaded." .. marker_name, "w")
+  if f then f:write(errors_seen, " ", answered, " ", share, "\n"); f:close() end
+  wrk.thread:stop()
+end
+
 function response(status, headers, body)
-  if body and body:find('"status":"ok"', 1, true) then return end
+  if finished then return end
+  if body and body:find('"status":"ok"', 1, true) then
+    health_answers = health_answers + 1
+    if health_answers >= 20000 then finish() end
+    return
+  end
   answered = answered + 1
   if answered <= share and status >= 300 then errors_seen = errors_seen + 1 end
-  if answered == share then
-    local f = io.open(marker_dir .. "/preloaded." .. marker_name, "w")
-    if f then f:write(errors_seen, "\n"); f:close() end
-    wrk.thread:stop()
-  end
+  if answered == share then finish() end
 end
 
 function done(summary, latency, requests_stats)

@@ -130,7 +130,7 @@ declare -A WRK_PIDS=() # load generators running in the background (killed on ex
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  for pid in "${WRK_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${WRK_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done # timeout passes it on to wrk
   for name in "${!PIDS[@]}"; do stop_pid "$name"; done
   if [[ $KEEP_DATA == 1 ]]; then log "data kept in $WORK"; else rm -rf "$WORK"; fi
   ((status == 0)) || log "FAILED (exit $status); raw outputs in $RESULTS"
@@ -221,7 +221,8 @@ wait_converged() { # expected seconds ports...
 conns_of() { echo $((CONNS / $2 + ($1 < CONNS % $2 ? 1 : 0))); }
 threads_for() { (($1 == 1)) && echo 2 || echo 1; } # wrk threads per process for an n-node cluster
 
-# Writes keys 0..keys-1 of ks once, split over one wrk per port; sets PRELOAD="<seconds> <non-2xx> <socket errors>".
+# Writes keys 0..keys-1 of ks once, split over one wrk per port;
+# sets PRELOAD="<seconds> <non-2xx> <socket errors> <PUTs left unanswered (broken connections)>".
 wrk_preload() { # name ks keys value-bytes ports...
   local name=$1 ks=$2 keys=$3 vbytes=$4
   shift 4
@@ -248,12 +249,35 @@ wrk_preload() { # name ks keys value-bytes ports...
   secs=$(elapsed "$t0")
   for w in "${pids[@]}"; do kill -INT "$w" 2>/dev/null || true; done
   for w in "${pids[@]}"; do wait "$w" || true; unset "WRK_PIDS[$w]"; done
-  local errs sock
+  local errs sock lost
   errs=$(cat "$markers"/preloaded.* 2>/dev/null | awk '{s += $1} END {print s + 0}')
+  lost=$(cat "$markers"/preloaded.* 2>/dev/null | awk '{s += $3 - $2} END {print s + 0}')
   (($(find "$markers" -name 'preloaded.*' | wc -l) >= n * t)) || { log "$name: preload did not finish (see $RESULTS/$name-preload-*.txt)"; return 1; }
   sock=$(cat "$RESULTS/$name"-preload-*.txt | sed -n 's/^WRKJSON //p' |
     jq -s 'map(.errors_connect + .errors_read + .errors_write + .errors_timeout) | add')
-  PRELOAD="$secs $errs $sock"
+  PRELOAD="$secs $errs $sock $lost"
+  rm -rf "$markers"
+}
+# wrk_preload, then waits until the nodes hold `expected` items; runs the preload again (overwriting every
+# key) when some are missing, up to 3 attempts. Sets PRELOAD (of the first attempt), PRELOAD_NOTE, CONVERGED.
+preload_verified() { # name ks keys value-bytes expected-items wait-seconds ports...
+  local name=$1 ks=$2 keys=$3 vbytes=$4 expected=$5 limit=$6 attempt first="" notes=""
+  shift 6
+  for attempt in 1 2 3; do
+    wrk_preload "$name-$attempt" "$ks" "$keys" "$vbytes" "$@"
+    [[ -n $first ]] || first=$PRELOAD
+    local secs errs sock lost
+    read -r secs errs sock lost <<<"$PRELOAD"
+    notes+="attempt $attempt: $secs s, non-2xx $errs, socket errors $sock, unanswered PUTs $lost; "
+    log "$name: preload attempt $attempt: $keys keys in $secs s (non-2xx $errs, socket errors $sock, unanswered PUTs $lost)"
+    if wait_converged "$expected" $((lost > 0 ? 20 : limit)) "$@"; then
+      PRELOAD=$first PRELOAD_NOTE="${notes}$CONVERGED"
+      log "$name: $CONVERGED"
+      return 0
+    fi
+    log "WARNING: $name: $CONVERGED"
+  done
+  PRELOAD=$first PRELOAD_NOTE="${notes}NOT CONVERGED: $CONVERGED"
 }
 
 CLK_TCK=$(getconf CLK_TCK)
@@ -412,13 +436,8 @@ for n in $CLUSTER_SIZES; do
   log "$system: $n node(s) up in $(elapsed "$t0") s"
   EFFECTIVE[$n]=$(create_keyspace bench 3 "${ports[@]}")
   log "$system: keyspace bench, replicas 3, effective ${EFFECTIVE[$n]}"
-  wrk_preload "$system" bench "$KEYS" "$VALUE_BYTES" "${ports[@]}"
-  read -r secs errs sock <<<"$PRELOAD"
-  conv_ok=1
-  wait_converged $((KEYS * EFFECTIVE[$n])) 120 "${ports[@]}" || conv_ok=0
-  PRELOAD_INFO[$n]="$secs s, non-2xx $errs, socket errors $sock; $CONVERGED"
-  log "$system: preloaded $KEYS keys in $secs s (non-2xx $errs, socket errors $sock); $CONVERGED"
-  ((conv_ok)) || log "WARNING: $system: replicas did not converge to $((KEYS * EFFECTIVE[$n])) items"
+  preload_verified "$system" bench "$KEYS" "$VALUE_BYTES" $((KEYS * EFFECTIVE[$n])) 120 "${ports[@]}"
+  PRELOAD_INFO[$n]=$PRELOAD_NOTE
   for p in "${ports[@]}"; do
     for k in 0 $((KEYS / 2)) $((KEYS - 1)); do
       code=$(curl -s -o "$WORK/check" -w '%{http_code}' -H 'Tessera-Consistency: all' "http://$HOST:$p/v1/kv/bench/k:$k")
@@ -455,14 +474,9 @@ bports=()
 for i in 1 2 3; do bports+=("$(client_port $BULK_BASE "$i")"); done
 BULK_EFFECTIVE=$(create_keyspace bulk 3 "${bports[@]}")
 log "bulk: loading $BULK_KEYS keys x $BULK_VALUE_BYTES B ($SIZE_MB MiB) into 3 nodes, replicas $BULK_EFFECTIVE"
-wrk_preload bulk bulk "$BULK_KEYS" "$BULK_VALUE_BYTES" "${bports[@]}"
-read -r BULK_SECS BULK_ERRS BULK_SOCK <<<"$PRELOAD"
-log "bulk: loaded in $BULK_SECS s (non-2xx $BULK_ERRS, socket errors $BULK_SOCK)"
-bulk_ok=1
-wait_converged $((BULK_KEYS * BULK_EFFECTIVE)) 300 "${bports[@]}" || bulk_ok=0
-BULK_CONVERGED=$CONVERGED
-log "bulk: $CONVERGED"
-((bulk_ok)) || log "WARNING: bulk: replicas did not converge before the join"
+preload_verified bulk bulk "$BULK_KEYS" "$BULK_VALUE_BYTES" $((BULK_KEYS * BULK_EFFECTIVE)) 300 "${bports[@]}"
+read -r BULK_SECS BULK_ERRS BULK_SOCK BULK_LOST <<<"$PRELOAD"
+BULK_CONVERGED=$PRELOAD_NOTE
 BEFORE=$(for p in "${bports[@]}"; do self_record "$p"; done | jq -s -c 'map({id, keys, storageBytes})')
 log "bulk: before the join: $BEFORE"
 NEW_PORT=$(client_port $BULK_BASE 4)
@@ -553,7 +567,7 @@ RUN_SECS=$((SECONDS - RUN_T0))
   echo
   echo "Join of a 4th node (one measurement): 3-node cluster, keyspace \`bulk\` with replicas $BULK_EFFECTIVE, $(fmt_int "$BULK_KEYS") keys ×"
   echo "$BULK_VALUE_BYTES B = $SIZE_MB MiB of values loaded by wrk (PUT, quorum, $CONNS connections over the 3 nodes) in $BULK_SECS s"
-  echo "($(awk -v s="$BULK_SECS" -v k="$BULK_KEYS" -v b="$BULK_VALUE_BYTES" 'BEGIN {printf "%.1f MB/s, %.0f PUT/s", k * b / s / 1e6, k / s}'); non-2xx $BULK_ERRS, socket errors $BULK_SOCK; before the join: $BULK_CONVERGED)."
+  echo "($(awk -v s="$BULK_SECS" -v k="$BULK_KEYS" -v b="$BULK_VALUE_BYTES" 'BEGIN {printf "%.1f MB/s, %.0f PUT/s", k * b / s / 1e6, k / s}'); first attempt; $BULK_CONVERGED)."
   echo "Then \`tessera serve --join\` of n4, timed from its start until \`GET /v1/ready\` answers 200."
   echo
   echo "| Join | value |"

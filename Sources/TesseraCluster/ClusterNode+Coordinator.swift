@@ -208,9 +208,17 @@ extension ClusterNode {
                 "\(consistency.rawValue) read needs \(required) of the replicas "
                     + "\(placement.read.joined(separator: ", ")); \(alive.count) reachable")
         }
-        // Ask the closest replicas first: this node, then the others in ring order; with `one`, only one.
+        // Ask the closest replicas first: this node, then the others in ring order.
         let ordered = alive.sorted { ($0 == nodeID ? 0 : 1) < ($1 == nodeID ? 0 : 1) }
-        let asked = consistency == .one ? Array(ordered.prefix(1)) : ordered
+        if consistency == .one {
+            // One answer is enough: ask one replica at a time, the next only when one fails.
+            for target in ordered {
+                if case .success(let record) = await readOn(target, keyspace, key) { return record }
+            }
+            counters.withLock { $0.unavailable += 1 }
+            throw TesseraError(.unavailable, "no replica of \(key) answered")
+        }
+        let asked = ordered
         let stream = AsyncStream<(String, Result<ReplicaRecord?, TesseraError>)> { continuation in
             let task = Task {
                 await withTaskGroup(of: Void.self) { group in

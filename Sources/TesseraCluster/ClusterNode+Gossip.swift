@@ -69,6 +69,7 @@ extension ClusterNode {
     /// Merges what a peer said and applies newer keyspace definitions to local storage.
     func absorb(members: [MemberRecord], keyspaces: [KeyspaceEntry], from peer: String?) async {
         let newer = membership.merge(members: members, keyspaces: keyspaces, from: peer, nowMs: nowMs)
+        if membership.wasRemoved { stopRemoved() }
         guard let hooks, !newer.isEmpty else { return }
         for entry in newer {
             do {
@@ -81,6 +82,19 @@ extension ClusterNode {
                 logger.error("applying keyspace \(entry.name) from gossip failed: \(error)")
             }
         }
+    }
+
+    /// Another node removed this one while it was down: record it and stop, rather than serve stale data.
+    func stopRemoved() {
+        let first = leaving.withLock { started in
+            defer { started = true }
+            return !started
+        }
+        guard first else { return }
+        logger.critical("node \(nodeID) was removed from the cluster while it was down; stopping")
+        membership.updateSelf(nowMs: nowMs) { $0.status = .left }
+        try? persist()
+        hooks?.leftCluster()
     }
 
     /// Records a keyspace change made here and pushes it to every live peer before returning, so that the next

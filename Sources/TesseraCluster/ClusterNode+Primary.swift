@@ -107,12 +107,29 @@ extension ClusterNode {
         if answer.status >= 300 { throw Self.decodeError(answer) }
     }
 
+    /// Throws 503 `unavailable` when fewer replicas of the key's partition are reachable than `consistency`
+    /// needs: checked before a primary commits locally, so that a refused request has written nothing.
+    public func requireReachable(keyspace: String, key: String, consistency: ReadWriteConsistency)
+        throws(TesseraError)
+    {
+        let placement = try placement(keyspace: keyspace, key: key)
+        if isLocalOnly(placement) { return }
+        let required = consistency.required(of: placement.read.count) + placement.pending.count
+        let now = nowMs
+        let alive = placement.write.filter { membership.isAlive($0, nowMs: now) }.count
+        guard alive >= required else {
+            counters.withLock { $0.unavailable += 1 }
+            throw TesseraError(
+                .unavailable, "\(consistency.rawValue) needs \(required) reachable replicas of \(key); \(alive) are")
+        }
+    }
+
     /// A write with a condition or fence: run by the partition's first live replica, which first brings its
     /// copy of the key up to date (a read at the request's consistency that repairs it), then checks and
     /// writes locally, then replicates the result.
     public func conditionalPut(
         keyspace: String, key: String, value: [UInt8]?, contentType: String, ttlMs: Int64?,
-        condition: WriteCondition, fence: Fence?, consistency: ReadWriteConsistency
+        condition: WriteCondition, fence: Fence?, consistency: ReadWriteConsistency, forwarded: Bool = false
     ) async throws(TesseraError) -> PutResult? {
         try checkKeyspace(keyspace)
         let placement = try placement(keyspace: keyspace, key: key)
@@ -124,10 +141,15 @@ extension ClusterNode {
             throw TesseraError(.unavailable, "no replica of \(keyspace)/\(key) is reachable")
         }
         guard primary == nodeID else {
+            // One hop only: nodes whose views of the ring differ for a moment must not bounce a request.
+            if forwarded {
+                throw TesseraError(.unavailable, "node \(nodeID) is not the first live replica of \(key); retry")
+            }
             return try await forwardConditional(
                 to: primary, keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs,
                 condition: condition, fence: nil, consistency: consistency)
         }
+        try requireReachable(keyspace: keyspace, key: key, consistency: consistency)
         if let newest = try await readNewest(
             keyspace: keyspace, key: key, placement: placement, consistency: consistency),
             try await engine.readReplica(keyspace: keyspace, key: key).map({ $0.version < newest.version }) ?? true
@@ -222,7 +244,7 @@ extension ClusterNode {
                     keyspace: keyspace, key: name, value: operation == "kv.put" ? body : nil,
                     contentType: headers["contentType"] ?? ContentTypes.octetStream,
                     ttlMs: headers["ttlMs"].flatMap { Int64($0) }, condition: condition, fence: fence,
-                    consistency: consistency)
+                    consistency: consistency, forwarded: true)
                 var out: [String: String] = [:]
                 if let result {
                     out["version"] = result.version.description

@@ -1,4 +1,5 @@
 import GRPCCore
+import Synchronization
 import TesseraCore
 import TesseraStorage
 
@@ -52,67 +53,127 @@ extension ClusterNode {
     }
 
     /// Joins: announces itself as `joining` (writes start to reach it), waits until every live member knows,
-    /// copies each partition it gains from that partition's current replicas, then announces itself `up`.
+    /// copies each partition it gains from every one of that partition's current replicas, then announces itself
+    /// `up`. A source that is down is waited for (or until it is removed): a write acknowledged by a quorum of
+    /// the old replicas is then on at least one of the copies taken.
     func join() async {
-        if membership.peers().isEmpty { await contactSeeds() }
+        // Keep asking the seeds until one answers: the node stays `joining` (not ready) meanwhile, and never
+        // starts a cluster of its own.
+        while membership.peers().isEmpty && !Task.isCancelled {
+            await contactSeeds()
+            if membership.peers().isEmpty {
+                logger.warning("no seed of \(config.join) answered; retrying")
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
         await awaitSelfKnown(timeoutMs: 30_000)
         // Keyspaces come with gossip; give the definitions a moment to land before listing partitions.
         try? await Task.sleep(for: .milliseconds(Int64(config.gossipIntervalMs * 2)))
         let transfers = incomingTransfers()
-        setProgress(total: transfers.count, done: 0, items: 0)
-        var done = 0
-        var items = 0
-        for transfer in transfers {
-            if Task.isCancelled { return }
-            for source in transfer.nodes where source != nodeID {
-                items += await pull(transfer.keyspace, transfer.partition, from: source)
+        let progress = Progress(total: transfers.count)
+        setProgress(progress.snapshot)
+        await withTaskGroup(of: Void.self) { group in
+            var started = 0
+            for transfer in transfers {
+                if started >= Self.parallelTransfers { await group.next() }
+                started += 1
+                group.addTask {
+                    let items = await self.copyIn(transfer)
+                    self.setProgress(progress.finish(items: items))
+                }
             }
-            done += 1
-            setProgress(total: transfers.count, done: done, items: items)
         }
-        logger.info("joined: \(transfers.count) keyspace partitions, \(items) items copied")
+        if Task.isCancelled { return }
+        let (done, items) = progress.snapshot
+        logger.info("joined: \(done.done) keyspace partitions, \(items) items copied")
         membership.updateSelf(nowMs: nowMs) { $0.status = .up }
         try? persist()
         await awaitSelfKnown(timeoutMs: 10_000)
     }
 
-    private func setProgress(total: Int, done: Int, items: Int) {
-        membership.updateSelf(nowMs: nowMs) {
-            $0.streamsTotal = total
-            $0.streamsDone = done
-            $0.streamedItems = items
+    static let parallelTransfers = 4
+
+    /// Counts finished transfers across concurrent tasks.
+    final class Progress: Sendable {
+        let total: Int
+        private let state = Mutex((done: 0, items: 0))
+        init(total: Int) { self.total = total }
+
+        var snapshot: ((total: Int, done: Int), Int) {
+            let (done, items) = state.withLock { ($0.done, $0.items) }
+            return ((total: total, done: done), items)
+        }
+
+        func finish(items: Int) -> ((total: Int, done: Int), Int) {
+            state.withLock { state in
+                state.done += 1
+                state.items += items
+                return ((total: total, done: state.done), state.items)
+            }
         }
     }
 
-    /// Copies one keyspace partition from `source`; returns the records received. Retries until it succeeds or
-    /// the source is judged down.
-    func pull(_ keyspace: String, _ partition: Int, from source: String) async -> Int {
-        while !Task.isCancelled {
-            guard let record = membership.record(source), membership.isAlive(source, nowMs: nowMs) else { return 0 }
-            do {
-                let client = try peers.client(record.peerAddress)
-                var request = Tessera_Peer_V1_StreamRequest()
-                request.keyspace = keyspace
-                request.partition = UInt32(partition)
-                let engine = self.engine
-                return try await client.streamPartition(request, options: callOptions(timeoutMs: 600_000)) {
-                    response in
-                    var count = 0
-                    for try await batch in response.messages {
-                        let records = batch.items.map(ReplicaRecord.init)
-                        do { _ = try await engine.applyReplica(records) } catch let error as TesseraError {
-                            throw RPCError(code: .internalError, message: error.message)
-                        }
-                        count += records.count
-                    }
-                    return count
+    private func setProgress(_ progress: ((total: Int, done: Int), Int)) {
+        membership.updateSelf(nowMs: nowMs) {
+            $0.streamsTotal = progress.0.total
+            $0.streamsDone = progress.0.done
+            $0.streamedItems = progress.1
+        }
+    }
+
+    /// Copies one keyspace partition from every current replica, waiting for those that are down until they
+    /// answer or are removed; returns the records received.
+    func copyIn(_ transfer: Transfer) async -> Int {
+        var pending = Set(transfer.nodes.filter { $0 != nodeID })
+        var items = 0
+        var warned = false
+        while !pending.isEmpty && !Task.isCancelled {
+            for source in pending.sorted() {
+                guard let record = membership.record(source), record.status != .left else {
+                    pending.remove(source)
+                    continue
                 }
-            } catch {
-                logger.warning("copying \(keyspace)/\(partition) from \(source) failed, retrying: \(error)")
+                guard membership.isAlive(source, nowMs: nowMs) else { continue }
+                if let count = await pull(transfer.keyspace, transfer.partition, from: record) {
+                    items += count
+                    pending.remove(source)
+                }
+            }
+            if !pending.isEmpty {
+                if !warned {
+                    logger.warning(
+                        "waiting for \(pending.sorted()) to copy \(transfer.keyspace)/\(transfer.partition) from them")
+                    warned = true
+                }
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }
-        return 0
+        return items
+    }
+
+    /// Copies one keyspace partition from `source`; the records received, or nil when the copy failed.
+    func pull(_ keyspace: String, _ partition: Int, from source: MemberRecord) async -> Int? {
+        do {
+            let client = try peers.client(source.peerAddress)
+            var request = Tessera_Peer_V1_StreamRequest()
+            request.keyspace = keyspace
+            request.partition = UInt32(partition)
+            let engine = self.engine
+            return try await client.streamPartition(request, options: callOptions(timeoutMs: 600_000)) { response in
+                var count = 0
+                for try await batch in response.messages {
+                    let records = batch.items.map(ReplicaRecord.init)
+                    do { _ = try await engine.applyReplica(records) } catch let error as TesseraError {
+                        throw RPCError(code: .internalError, message: error.message)
+                    }
+                    count += records.count
+                }
+                return count
+            }
+        } catch {
+            logger.warning("copying \(keyspace)/\(partition) from \(source.id) failed, will retry: \(error)")
+            return nil
+        }
     }
 
     /// Drops the keyspace partitions this node no longer replicates (their data moved to new owners), once
@@ -122,12 +183,8 @@ extension ClusterNode {
         var lastMembers: [String] = []
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(max(100, min(2_000, config.cleanupDelayMs / 4))))
-            let (read, write) = membership.rings
-            let members = read.members.map(\.id)
-            let settled =
-                membership.selfRecord.status == .up && members == write.members.map(\.id)
-                && membership.view(nowMs: nowMs).allSatisfy { $0.state == "up" }
-            guard settled else {
+            let members = membership.rings.read.members.map(\.id)
+            guard settled() else {
                 stableSince = nil
                 continue
             }
@@ -139,13 +196,22 @@ extension ClusterNode {
             for keyspace in engine.keyspaceNames {
                 for partition in 0..<engine.partitioner.count
                 where engine.recordCount(keyspace: keyspace, partition: partition) > 0
-                    && !ownPlacement(keyspace, partition).read.contains(nodeID)
+                    && !ownPlacement(keyspace, partition).write.contains(nodeID)
                 {
+                    // The membership may have moved since the check above: look again before each release.
+                    guard settled(), membership.rings.read.members.map(\.id) == lastMembers else { break }
                     let removed = engine.releasePartition(keyspace: keyspace, partition: partition)
                     logger.info("released \(keyspace)/\(partition) (\(removed) items): replicated elsewhere now")
                 }
             }
         }
+    }
+
+    /// Every member up (as this node sees them), nobody joining or leaving.
+    private func settled() -> Bool {
+        let (read, write) = membership.rings
+        return membership.selfRecord.status == .up && read.members.map(\.id) == write.members.map(\.id)
+            && membership.view(nowMs: nowMs).allSatisfy { $0.state == "up" }
     }
 
     /// Starts decommissioning this node (once). False when it cannot leave.
@@ -169,28 +235,27 @@ extension ClusterNode {
         try? persist()
         await awaitSelfKnown(timeoutMs: 30_000)
         let transfers = outgoingTransfers()
-        setProgress(total: transfers.count, done: 0, items: 0)
-        var done = 0
-        var items = 0
+        let progress = Progress(total: transfers.count)
+        setProgress(progress.snapshot)
         for transfer in transfers {
             if Task.isCancelled { return }
             let records =
                 (try? engine.partitionRecords(keyspace: transfer.keyspace, partition: transfer.partition)) ?? []
             for target in transfer.nodes { await push(records, to: target) }
-            items += records.count
-            done += 1
-            setProgress(total: transfers.count, done: done, items: items)
+            setProgress(progress.finish(items: records.count))
         }
-        logger.info("left: \(transfers.count) keyspace partitions, \(items) items handed off")
+        logger.info("left: \(transfers.count) keyspace partitions, \(progress.snapshot.1) items handed off")
         membership.updateSelf(nowMs: nowMs) { $0.status = .left }
         try? persist()
         await awaitSelfKnown(timeoutMs: 5_000)
         hooks?.leftCluster()
     }
 
-    /// Sends records to a peer in batches, retrying while it is alive; what cannot be delivered becomes hints.
+    /// Sends records to a new owner in batches. A leaving node keeps trying while the target is down (its copy
+    /// may be the only hand-off of some writes), and gives up only if the target is removed.
     func push(_ records: [ReplicaRecord], to target: String) async {
         var index = 0
+        var warned = false
         while index < records.count, !Task.isCancelled {
             let end = min(records.count, index + 512)
             let batch = Array(records[index..<end])
@@ -198,11 +263,12 @@ extension ClusterNode {
                 index = end
                 continue
             }
-            guard membership.isAlive(target, nowMs: nowMs) else {
-                for record in records[index...] { hints.add(record, for: target) }
-                return
+            guard let member = membership.record(target), member.status != .left else { return }
+            if !warned {
+                logger.warning("waiting for \(target) to take its share before leaving")
+                warned = true
             }
-            try? await Task.sleep(for: .milliseconds(200))
+            try? await Task.sleep(for: .milliseconds(500))
         }
     }
 

@@ -7,20 +7,40 @@ extension ClusterNode {
     func hintLoop() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
+            let notBefore = nowMs - engine.options.tombstoneGraceMs
             for peer in hints.peers where membership.isAlive(peer, nowMs: nowMs) {
                 while true {
-                    let batch = hints.take(for: peer, limit: 512)
+                    let batch = hints.take(for: peer, limit: 512, notBeforeMs: notBefore)
                     if batch.isEmpty { break }
                     if await send(batch, to: peer) {
                         counters.withLock { $0.hintsDelivered += batch.count }
-                    } else {
-                        hints.restore(batch, for: peer)
+                        continue
+                    }
+                    // One bad record (its keyspace dropped, say) must not block the rest: deliver one by one
+                    // and drop what the replica refuses while it answers; stop when it stops answering.
+                    var undelivered: [ReplicaRecord] = []
+                    for (index, record) in batch.enumerated() {
+                        if await send([record], to: peer) {
+                            counters.withLock { $0.hintsDelivered += 1 }
+                        } else if membership.isAlive(peer, nowMs: nowMs), await reachable(peer) {
+                            logger.warning(
+                                "dropping a hint for \(peer) that it refuses: \(record.keyspace)/\(record.key)")
+                        } else {
+                            undelivered = Array(batch[index...])
+                            break
+                        }
+                    }
+                    if !undelivered.isEmpty {
+                        hints.restore(undelivered, for: peer)
                         break
                     }
                 }
             }
         }
     }
+
+    /// Whether a peer answers at all (an empty apply).
+    func reachable(_ peer: String) async -> Bool { await applyOn(peer, []) != nil }
 
     /// The Merkle tree of one keyspace partition as this node holds it.
     func localTree(keyspace: String, partition: Int) throws -> MerkleTree {
@@ -69,7 +89,9 @@ extension ClusterNode {
             treeRequest.partition = UInt32(partition)
             let theirs = try await client.tree(treeRequest, options: callOptions(timeoutMs: config.replicaTimeoutMs))
             counters.withLock { $0.antiEntropyRounds += 1 }
-            guard theirs.exists, let theirTree = MerkleTree(nodes: theirs.nodes), theirTree.root != mine.root else {
+            guard theirs.exists, let theirTree = MerkleTree(nodes: theirs.nodes), theirTree.leafCount == mine.leafCount,
+                theirTree.root != mine.root
+            else {
                 return 0
             }
             let leaves = mine.differingLeaves(from: theirTree)

@@ -37,12 +37,18 @@ public final class ClusterNode: Sendable {
         let now = engine.nowMs
         let saved = try ClusterStateFile.load(config.dataDirectory)
         let selfRecord: MemberRecord
+        var removalFloor: UInt64 = 0
         if let saved {
             guard saved.selfRecord.id == config.nodeID else {
                 throw ClusterError(
                     "the data directory belongs to node \(saved.selfRecord.id), not \(config.nodeID)")
             }
+            guard saved.selfRecord.status != .left else {
+                throw ClusterError(
+                    "node \(config.nodeID) left the cluster; start it with an empty data directory to add it again")
+            }
             var record = saved.selfRecord
+            removalFloor = record.generation
             record.address = config.address
             record.peerAddress = config.peerListen
             config.region = record.region
@@ -57,7 +63,8 @@ public final class ClusterNode: Sendable {
         }
         self.config = config
         membership = Membership(
-            self: selfRecord, others: saved?.members ?? [], keyspaces: saved?.keyspaces ?? [],
+            self: selfRecord, removalFloor: removalFloor, others: saved?.members ?? [],
+            keyspaces: saved?.keyspaces ?? [],
             partitions: engine.partitioner.count, tokensPerNode: config.tokensPerNode, suspectPhi: config.suspectPhi,
             downPhi: config.downPhi, nowMs: now)
         try persist()

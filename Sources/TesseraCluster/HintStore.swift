@@ -1,10 +1,13 @@
+import DequeModule
 import Synchronization
 import TesseraStorage
 
 /// Writes for replicas that did not acknowledge them, kept until the replica answers again (hinted handoff).
 /// Hints live in memory: a coordinator that crashes loses its hints, and anti-entropy repairs what they held.
+/// A hint older than the tombstone grace period is dropped rather than delivered: delivering it could bring back
+/// a value whose delete has been forgotten.
 final class HintStore: Sendable {
-    private let hints = Mutex<[String: [ReplicaRecord]]>([:])
+    private let hints = Mutex<[String: Deque<ReplicaRecord>]>([:])
     let limitPerPeer: Int
 
     init(limitPerPeer: Int) { self.limitPerPeer = limitPerPeer }
@@ -22,12 +25,15 @@ final class HintStore: Sendable {
         }
     }
 
-    /// Takes up to `limit` hints of `peer` (the caller puts back what it fails to deliver).
-    func take(for peer: String, limit: Int) -> [ReplicaRecord] {
+    /// Takes up to `limit` hints of `peer` written at or after `notBeforeMs` (older ones are dropped); the
+    /// caller puts back what it fails to deliver.
+    func take(for peer: String, limit: Int, notBeforeMs: Int64) -> [ReplicaRecord] {
         hints.withLock { hints in
             guard var pending = hints[peer], !pending.isEmpty else { return [] }
-            let batch = Array(pending.prefix(limit))
-            pending.removeFirst(batch.count)
+            var batch: [ReplicaRecord] = []
+            while batch.count < limit, let record = pending.popFirst() {
+                if record.version.timestamp.physicalMs >= notBeforeMs { batch.append(record) }
+            }
             hints[peer] = pending.isEmpty ? nil : pending
             return batch
         }
@@ -35,7 +41,11 @@ final class HintStore: Sendable {
 
     /// Puts undelivered hints back in front.
     func restore(_ records: [ReplicaRecord], for peer: String) {
-        hints.withLock { hints in hints[peer] = records + (hints[peer] ?? []) }
+        hints.withLock { hints in
+            var pending = hints[peer] ?? []
+            pending.prepend(contentsOf: records)
+            hints[peer] = pending
+        }
     }
 
     /// Peers with hints waiting.

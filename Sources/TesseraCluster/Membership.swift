@@ -14,6 +14,8 @@ final class Membership: Sendable {
         var readRing: ConsistentHashRing
         var writeRing: ConsistentHashRing
         var dirty = false
+        /// Set when another node removed this one (it was down): it must stop serving.
+        var removed = false
     }
 
     let selfID: String
@@ -24,11 +26,13 @@ final class Membership: Sendable {
     let state: Mutex<State>
 
     init(
-        self record: MemberRecord, others: [MemberRecord], keyspaces: [KeyspaceEntry], partitions: Int,
+        self record: MemberRecord, removalFloor: UInt64, others: [MemberRecord], keyspaces: [KeyspaceEntry],
+        partitions: Int,
         tokensPerNode: Int, suspectPhi: Double, downPhi: Double, nowMs: Int64
     ) {
         selfID = record.id
         initialSelf = record
+        self.removalFloor = removalFloor
         self.partitions = partitions
         self.tokensPerNode = tokensPerNode
         self.suspectPhi = suspectPhi
@@ -58,6 +62,9 @@ final class Membership: Sendable {
     }
 
     let initialSelf: MemberRecord
+    /// The generation of this node's record before this start: a `left` record of it with a higher generation
+    /// was written by another node that removed it.
+    let removalFloor: UInt64
 
     var selfRecord: MemberRecord {
         state.withLock { $0.records[selfID] } ?? initialSelf
@@ -97,6 +104,14 @@ final class Membership: Sendable {
             for record in members {
                 if record.id == selfID {
                     if let peer { state.seenOfSelf[peer] = record.generation }
+                    // Removed while it was down (by another node, after this node last wrote its own record):
+                    // it must not come back with stale data as if nothing happened.
+                    if record.status == .left, record.generation > removalFloor,
+                        state.records[selfID]?.status != .left
+                    {
+                        state.removed = true
+                        continue
+                    }
                     // Someone holds a newer record of us (we restarted from an older file): move past it.
                     if let mine = state.records[selfID], record.generation > mine.generation {
                         var raised = mine
@@ -108,6 +123,10 @@ final class Membership: Sendable {
                 }
                 let current = state.records[record.id]
                 if let current, record.generation <= current.generation { continue }
+                // `left` is final for a data directory: a removed node restarted with its old data comes back
+                // claiming `up` and is ignored (it learns it was removed and stops); only a fresh join, from an
+                // empty data directory, brings the id back.
+                if let current, current.status == .left, record.status != .joining { continue }
                 if current == nil {
                     var detector = PhiAccrualDetector()
                     detector.heartbeat(atMs: nowMs)
@@ -207,6 +226,9 @@ final class Membership: Sendable {
     var rings: (read: ConsistentHashRing, write: ConsistentHashRing) {
         state.withLock { ($0.readRing, $0.writeRing) }
     }
+
+    /// Whether another node removed this one while it was down.
+    var wasRemoved: Bool { state.withLock { $0.removed } }
 
     /// Takes the dirty flag (persistence is due when it was set).
     func takeDirty() -> Bool {

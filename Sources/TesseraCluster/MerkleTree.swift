@@ -116,7 +116,8 @@ public struct MerkleTree: Sendable, Equatable {
         }
     }
 
-    private static func isValidLeafCount(_ leafCount: Int) -> Bool {
+    /// Whether `leafCount` is a power of two from 1 to 2^24 (check input from the network with it).
+    public static func isValidLeafCount(_ leafCount: Int) -> Bool {
         leafCount >= 1 && leafCount <= 1 << 24 && leafCount.nonzeroBitCount == 1
     }
 

@@ -94,7 +94,9 @@ struct PeerService: Tessera_Peer_V1_Peer.SimpleServiceProtocol {
         }
         var response = Tessera_Peer_V1_LeafResponse()
         let leafCount = Int(request.leafCount)
-        guard leafCount > 0 else { return response }
+        guard MerkleTree.isValidLeafCount(leafCount) else {
+            throw RPCError(code: .invalidArgument, message: "leaf count \(leafCount) is not a power of two up to 2^24")
+        }
         response.items = records.filter { wanted.contains(MerkleTree.leaf(of: $0.key, leafCount: leafCount)) }.map(
             \.proto)
         return response

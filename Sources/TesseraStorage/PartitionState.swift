@@ -24,8 +24,8 @@ struct PartitionState {
     /// Set when the keyspace is dropped: a write that found the store before the drop must not land after it.
     var dropped = false
     /// Deleted keys with the version of their delete, kept for a grace period so that replication (last writer
-    /// wins) cannot resurrect an older value from a stale replica. Expiry leaves no tombstone: every replica
-    /// expires an item at the same absolute time.
+    /// wins) cannot resurrect an older value from a stale replica. Expiry leaves one with the expired item's
+    /// own version, for the same reason.
     private(set) var tombstones: [ItemKey: Version] = [:]
 
     var count: Int { items.count }

@@ -77,7 +77,9 @@ enum Recovery {
             guard let store = registry[keyspace] else { return }
             let partition = Partitioner(count: registry.partitionCount).partition(of: key)
             store.partitions[partition].state.withLock { state in
-                if reason == .delete {
+                // An expiry leaves a tombstone with the item's own version; one logged by an older version of
+                // Tessera carries a fresh version instead, which must not hide newer writes: it only removes.
+                if reason == .delete || state.items[ItemKey(key)]?.version == version {
                     state.markDeleted(ItemKey(key), version: version)
                 } else {
                     state.remove(ItemKey(key))

@@ -28,10 +28,13 @@ extension StorageEngine {
                 partition.state.withLock { state in
                     guard !state.dropped else { return }
                     for key in state.popExpired(nowMs: now, limit: 10_000) {
+                        // The tombstone carries the expired item's own version: a replica that missed that
+                        // version cannot bring an older value back, and a newer write still wins.
+                        let version = state.items[key]?.version ?? nextVersion()
                         let mutation = Mutation.delete(
-                            keyspace: keyspace, key: key.string, reason: .expire, version: nextVersion())
+                            keyspace: keyspace, key: key.string, reason: .expire, version: version)
                         guard let lsn = try? log([mutation]) else { return }
-                        state.remove(key)
+                        state.markDeleted(key, version: version)
                         state.lastLSN = lsn
                         currentObserver?.apply(keyspace: keyspace, key: key.string, item: nil)
                     }

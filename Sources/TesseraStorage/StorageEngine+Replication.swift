@@ -57,6 +57,8 @@ extension StorageEngine {
                 try checkLive(state, record.keyspace)
                 let hadLive = state.get(itemKey, nowMs: now) != nil
                 if let current = state.newestVersion(of: itemKey), current >= record.version {
+                    // What the replica holds may itself still be on its way to disk.
+                    newest = max(newest, state.lastLSN)
                     return ReplicaApplyResult(applied: false, hadLive: hadLive)
                 }
                 let observer = currentObserver

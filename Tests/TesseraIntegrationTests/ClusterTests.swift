@@ -401,5 +401,11 @@ final class ClusterTests: XCTestCase {
             }
             XCTAssertTrue(complete, "\(id) is missing keys")
         }
+        // Started again with its old data, the removed node learns it was removed and stops.
+        try? await harness.restart("n3")
+        let stopped = try await harness.eventually(seconds: 20) { harness.nodes["n3"]!.exitStatus != nil }
+        XCTAssertTrue(stopped, "the removed node kept running")
+        let absent = try await harness.state(of: "n3", seenBy: "n1")
+        XCTAssertNil(absent)
     }
 }

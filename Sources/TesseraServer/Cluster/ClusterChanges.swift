@@ -26,6 +26,34 @@ struct ClusterChanges {
 
     var cluster: ClusterNode { services.cluster }
 
+    /// Where the stream stands on one source node: its feed position, and the partitions it was read for.
+    struct Position: Equatable {
+        var lsn: UInt64
+        var partitions: Set<Int>
+    }
+
+    typealias Positions = [String: Position]
+
+    /// One read of every source: the events (merged, at most the limit), where each source was read from
+    /// (`base`, lsn 0 meaning its earliest event), and where each read ended (`advanced`).
+    struct Round {
+        var events: [Event]
+        var base: Positions
+        var advanced: Positions
+        var truncated: Bool
+
+        /// Each event with the cursor that resumes after it, and the cursor after the whole round.
+        func cursors() -> ([(Event, String)], Positions) {
+            var positions = base
+            var out: [(Event, String)] = []
+            for event in events {
+                positions[event.node]?.lsn = event.lsn
+                out.append((event, ClusterChanges.encode(positions)))
+            }
+            return (out, truncated ? positions : advanced)
+        }
+    }
+
     func changes(_ request: Request, _ ks: String) async throws -> Response {
         let prefix = request.query("prefix") ?? ""
         let limit = try request.queryInt("limit", in: 1...10_000) ?? 1000
@@ -45,25 +73,22 @@ struct ClusterChanges {
         defer { services.metrics.subscribers(kind: "longpoll", delta: -1) }
         let deadline = ContinuousClock.now + .milliseconds(waitMs)
         while true {
-            let (events, advanced) = try await readRound(ks, positions, prefix: prefix, limit: limit)
-            if !events.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled
+            let round = try await readRound(ks, positions, prefix: prefix, limit: limit)
+            if !round.events.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled
                 || Task.isShuttingDownGracefully
             {
+                let (events, after) = round.cursors()
                 var out = JSONOut()
                 out.beginObject()
                 out.key("events")
                 out.beginArray()
-                for event in events {
-                    positions[event.node] = event.lsn
-                    out.raw(Array(withCursor(event.json, Self.encode(positions)).serialized.utf8))
-                }
+                for (event, cursor) in events { out.raw(Array(withCursor(event.json, cursor).serialized.utf8)) }
                 out.endArray()
-                if events.isEmpty { positions = advanced }
-                out.field("cursor", Self.encode(positions))
+                out.field("cursor", Self.encode(after))
                 out.endObject()
                 return Responses.json(out.bytes)
             }
-            positions = advanced
+            positions = round.advanced
             try? await Task.sleep(for: .milliseconds(Self.pollMs))
         }
     }
@@ -76,29 +101,42 @@ struct ClusterChanges {
 
     /// The positions a request starts from: its cursor, the start of every node's retained history
     /// (`earliest`), or every node's head (no cursor).
-    private func start(_ ks: String, _ text: String?) async throws -> [String: UInt64] {
+    private func start(_ ks: String, _ text: String?) async throws -> Positions {
         if text == "earliest" { return [:] }  // a node without a position is read from its earliest event
         if let text, !text.isEmpty {
             guard let positions = Self.decode(text) else { throw TesseraError.badRequest("invalid change cursor") }
             return positions
         }
-        var positions: [String: UInt64] = [:]
-        for node in cluster.feedSources(keyspace: ks).keys {
-            positions[node] = try await read(ks, on: node, cursor: nil, partitions: []).1
+        var positions: Positions = [:]
+        for (node, partitions) in cluster.feedSources(keyspace: ks) {
+            let head = try await read(ks, on: node, cursor: nil, partitions: []).1
+            positions[node] = Position(lsn: head, partitions: Set(partitions))
         }
         return positions
     }
 
-    /// Reads each source node's events for its partitions (no waiting), merged by time then node.
-    private func readRound(_ ks: String, _ positions: [String: UInt64], prefix: String, limit: Int)
-        async throws -> ([Event], [String: UInt64])
+    /// Reads each source node's events for its partitions (no waiting), merged by time then node. A node's
+    /// position is reused only for the partitions it was read for; when it has become the source of another
+    /// partition (a failover, a join or a leave) it is read from its earliest retained event, so that nothing
+    /// of that partition is skipped (at the price of repeats).
+    private func readRound(_ ks: String, _ positions: Positions, prefix: String, limit: Int)
+        async throws -> Round
     {
         let sources = cluster.feedSources(keyspace: ks)
         var all: [Event] = []
-        var advanced = positions
+        var advanced: Positions = [:]
+        var base: Positions = [:]
+        for (node, partitions) in sources {
+            var lsn: UInt64 = 0
+            if let position = positions[node], Set(partitions).isSubset(of: position.partitions) {
+                lsn = position.lsn
+            }
+            base[node] = Position(lsn: lsn, partitions: Set(partitions))
+        }
         try await withThrowingTaskGroup(of: (String, [Event], UInt64).self) { group in
             for (node, partitions) in sources {
-                let cursor = positions[node].map(String.init) ?? "earliest"
+                let start = base[node]?.lsn ?? 0
+                let cursor = start == 0 ? "earliest" : String(start)
                 group.addTask {
                     let (events, next) = try await read(
                         ks, on: node, cursor: cursor, partitions: partitions, prefix: prefix, limit: limit)
@@ -107,12 +145,13 @@ struct ClusterChanges {
             }
             for try await (node, events, next) in group {
                 all += events
-                advanced[node] = next
+                advanced[node] = Position(lsn: next, partitions: Set(sources[node] ?? []))
             }
         }
         all.sort { $0.ts != $1.ts ? $0.ts < $1.ts : ($0.node, $0.lsn) < ($1.node, $1.lsn) }
-        if all.count > limit { all.removeSubrange(limit...) }
-        return (all, advanced)
+        let truncated = all.count > limit
+        if truncated { all.removeSubrange(limit...) }
+        return Round(events: all, base: base, advanced: advanced, truncated: truncated)
     }
 
     private func read(
@@ -145,7 +184,7 @@ struct ClusterChanges {
         return (events, next)
     }
 
-    private func stream(_ ks: String, positions start: [String: UInt64], prefix: String) -> Response {
+    private func stream(_ ks: String, positions start: Positions, prefix: String) -> Response {
         let keepAliveMs = services.config.sseKeepAliveMs
         let metrics = services.metrics
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
@@ -159,10 +198,9 @@ struct ClusterChanges {
                 var lastWrite = ContinuousClock.now
                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    let events: [Event]
-                    let advanced: [String: UInt64]
+                    let round: Round
                     do {
-                        (events, advanced) = try await changes.readRound(ks, positions, prefix: prefix, limit: 1000)
+                        round = try await changes.readRound(ks, positions, prefix: prefix, limit: 1000)
                     } catch {
                         let tessera = error as? TesseraError ?? TesseraError(.unavailable, "\(error)")
                         var out = JSONOut()
@@ -175,8 +213,8 @@ struct ClusterChanges {
                                 string: "event: error\ndata: " + String(decoding: out.bytes, as: UTF8.self) + "\n\n"))
                         break
                     }
-                    if events.isEmpty {
-                        positions = advanced
+                    if round.events.isEmpty {
+                        positions = round.advanced
                         if ContinuousClock.now - lastWrite >= .milliseconds(keepAliveMs) {
                             try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                             lastWrite = ContinuousClock.now
@@ -185,9 +223,9 @@ struct ClusterChanges {
                         continue
                     }
                     var buffer = ByteBuffer()
-                    for event in events {
-                        positions[event.node] = event.lsn
-                        let cursor = Self.encode(positions)
+                    let (events, after) = round.cursors()
+                    positions = after
+                    for (event, cursor) in events {
                         let kind = event.json["type"]?.stringValue ?? "put"
                         buffer.writeString("id: \(cursor)\nevent: \(kind)\ndata: ")
                         buffer.writeString(changes.withCursor(event.json, cursor).serialized)
@@ -200,21 +238,48 @@ struct ClusterChanges {
             })
     }
 
-    /// `c.` + base64url (no padding) of the JSON object of node positions.
-    static func encode(_ positions: [String: UInt64]) -> String {
-        let json = JSONValue.object(positions.mapValues { .number(Double($0)) })
+    /// `c.` + base64url (no padding) of `{"node": [lsn, "partition bitmap in hex"], ...}`.
+    static func encode(_ positions: Positions) -> String {
+        let json = JSONValue.object(
+            positions.mapValues { position in
+                .array([.number(Double(position.lsn)), .string(bitmap(position.partitions))])
+            })
         return "c." + ScanCursor.encode(json.serialized)
     }
 
-    static func decode(_ text: String) -> [String: UInt64]? {
+    static func decode(_ text: String) -> Positions? {
         guard text.hasPrefix("c."), let raw = ScanCursor.decode(String(text.dropFirst(2))),
             case .object(let members)? = try? JSONParser.parse(Array(raw.utf8))
         else { return nil }
-        var positions: [String: UInt64] = [:]
+        var positions: Positions = [:]
         for (node, value) in members {
-            guard let number = value.numberValue, number >= 0 else { return nil }
-            positions[node] = UInt64(number)
+            guard case .array(let pair) = value, pair.count == 2, let number = pair[0].numberValue,
+                let lsn = UInt64(exactly: number), let hex = pair[1].stringValue, let partitions = partitions(hex)
+            else { return nil }
+            positions[node] = Position(lsn: lsn, partitions: partitions)
         }
         return positions
+    }
+
+    /// Partitions as a hex bitmap, lowest partition in the last digit.
+    static func bitmap(_ partitions: Set<Int>) -> String {
+        guard let highest = partitions.max() else { return "0" }
+        var digits: [Character] = []
+        for nibble in stride(from: highest / 4, through: 0, by: -1) {
+            var value = 0
+            for bit in 0..<4 where partitions.contains(nibble * 4 + bit) { value |= 1 << bit }
+            digits.append(Character(String(value, radix: 16)))
+        }
+        return String(digits)
+    }
+
+    static func partitions(_ hex: String) -> Set<Int>? {
+        guard hex.utf8.count <= 16_384 else { return nil }
+        var out: Set<Int> = []
+        for (index, character) in hex.reversed().enumerated() {
+            guard let value = character.hexDigitValue else { return nil }
+            for bit in 0..<4 where value & (1 << bit) != 0 { out.insert(index * 4 + bit) }
+        }
+        return out
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -10,7 +11,11 @@ enum Forwarding {
     /// Set on a forwarded request: the receiving node serves it itself, never forwards it again.
     static let header = HTTPField.Name("Tessera-Forwarded")!
 
-    static func isForwarded(_ request: Request) -> Bool { request.headers[header] != nil }
+    /// A secret of this process that the dispatcher of forwarded requests puts in the header: a client that
+    /// sends the header itself cannot pass its request off as forwarded.
+    static let nonce = UUID().uuidString
+
+    static func isForwarded(_ request: Request) -> Bool { request.headers[header] == nonce }
 
     /// Sends the request (with the body already read) to `node` and returns its answer as this node's.
     static func forward(_ request: Request, body: [UInt8], to node: String, cluster: ClusterNode) async throws

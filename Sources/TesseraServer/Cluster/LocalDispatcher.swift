@@ -22,6 +22,7 @@ final class LocalDispatcher: Sendable {
         guard let responder = responder.withLock({ $0 }) else { return (503, [], [:]) }
         var fields = HTTPFields()
         for (name, value) in headers { if let name = HTTPField.Name(name) { fields[name] = value } }
+        fields[Forwarding.header] = Forwarding.nonce
         let head = HTTPRequest(
             method: HTTPRequest.Method(method) ?? .get, scheme: "http", authority: "forwarded", path: path,
             headerFields: fields)

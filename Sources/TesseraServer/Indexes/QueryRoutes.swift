@@ -128,6 +128,11 @@ struct QueryRoutes {
         guard answer.status == 200, case .object(let root)? = try? JSONValue.document(answer.body),
             case .array(let hits)? = root["hits"]
         else {
+            if answer.status < 500, case .object(let root)? = try? JSONValue.document(answer.body),
+                let code = root["error"]?["code"]?.stringValue.flatMap(ErrorCode.init(rawValue:))
+            {
+                throw TesseraError(code, root["error"]?["message"]?.stringValue ?? "node \(node) refused the query")
+            }
             throw TesseraError(.unavailable, "node \(node) failed the query (status \(answer.status))")
         }
         var out: [Hit] = []

@@ -43,10 +43,20 @@ struct TransactionRoutes {
                 return try await Forwarding.forward(request, body: raw, to: primary, cluster: cluster)
             }
         }
-        if clustered { try await cluster.refresh(keyspace: ks, keys: keys, consistency: consistency) }
+        if clustered, let first = keys.first {
+            // Refused before anything commits when the partition lacks the replicas the consistency needs.
+            try cluster.requireReachable(keyspace: ks, key: first, consistency: consistency)
+            try await cluster.refresh(keyspace: ks, keys: keys, consistency: consistency)
+        }
         let result = try await services.engine.transact(keyspace: ks, txn)
         if clustered {
-            let written = result.results.filter { $0.item != nil || $0.deletedVersion != nil }.map(\.key)
+            var written: [String] = []
+            for operation in result.succeeded ? txn.success : txn.failure {
+                switch operation {
+                case .put(let key, _, _, _), .incr(let key, _), .delete(let key): written.append(key)
+                case .get: break
+                }
+            }
             try await cluster.replicateLocal(keyspace: ks, keys: written, consistency: consistency)
         }
         return Responses.json { out in
