@@ -15,14 +15,20 @@ echo "== swift test"
 output=$(mktemp)
 status=0
 swift test 2>&1 | tee "$output" || status=$?
-summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$output" | tail -n 1 || true)
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with " "$output" | tail -n 1 || true)
 rm -f "$output"
-executed=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-failures=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
 if [[ -z "$summary" ]]; then
   echo "tests: 0 passed, 1 failed"
   exit 1
 fi
+# "Executed N tests, with F failures ..." or "Executed N tests, with S tests skipped and F failures ...".
+executed=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+failures=$(sed -E 's/.* ([0-9]+) failures?.*/\1/' <<<"$summary")
+skipped=0
+if grep -qE "[0-9]+ tests? skipped" <<<"$summary"; then
+  skipped=$(sed -E 's/.*with ([0-9]+) tests? skipped.*/\1/' <<<"$summary")
+fi
 # The recall check above counts as one more passed test.
-echo "tests: $((executed - failures + 1)) passed, $failures failed"
+if [[ "$skipped" != 0 ]]; then echo "skipped: $skipped (each says why above)"; fi
+echo "tests: $((executed - failures - skipped + 1)) passed, $failures failed"
 exit "$status"
