@@ -68,6 +68,12 @@ extension ClusterNode {
         }.filter { !$0.read.isEmpty }
     }
 
+    /// Whether requests on this keyspace can skip placement: a single-node cluster, and a keyspace that is not
+    /// region-pinned (whose keys still need their region checked).
+    func soloFastPath(_ keyspace: String) -> Bool {
+        membership.isSolo && !isRegional(keyspace) && membership.selfRecord.status == .up
+    }
+
     /// Whether this node alone holds the partition (a single-node cluster): requests then take the storage
     /// engine's own path.
     func isLocalOnly(_ placement: PartitionPlacement) -> Bool {
@@ -88,6 +94,10 @@ extension ClusterNode {
         keyspace: String, key: String, value: [UInt8], contentType: String, ttlMs: Int64?,
         consistency: ReadWriteConsistency
     ) async throws(TesseraError) -> PutResult {
+        if soloFastPath(keyspace) {
+            return try await engine.put(
+                keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs)
+        }
         try checkKeyspace(keyspace)
         let placement = try placement(keyspace: keyspace, key: key)
         if isLocalOnly(placement) {
@@ -107,6 +117,10 @@ extension ClusterNode {
     /// Deletes a key at the given consistency (a tombstone with a new version); `not_found` when a read at the
     /// same consistency finds no value.
     public func delete(keyspace: String, key: String, consistency: ReadWriteConsistency) async throws(TesseraError) {
+        if soloFastPath(keyspace) {
+            try await engine.delete(keyspace: keyspace, key: key)
+            return
+        }
         try checkKeyspace(keyspace)
         let placement = try placement(keyspace: keyspace, key: key)
         if isLocalOnly(placement) {
@@ -187,6 +201,7 @@ extension ClusterNode {
     public func get(keyspace: String, key: String, consistency: ReadWriteConsistency) async throws(TesseraError)
         -> StoredItem?
     {
+        if soloFastPath(keyspace) { return try await engine.get(keyspace: keyspace, key: key) }
         try checkKeyspace(keyspace)
         let placement = try placement(keyspace: keyspace, key: key)
         if isLocalOnly(placement) { return try await engine.get(keyspace: keyspace, key: key) }

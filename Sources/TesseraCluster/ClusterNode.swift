@@ -22,6 +22,7 @@ public final class ClusterNode: Sendable {
     let startedFresh: Bool
     let antiEntropyCursor = Mutex(0)
     let leaving = Mutex(false)
+    let serverBox = Mutex<GRPCServer<HTTP2ServerTransport.Posix>?>(nil)
 
     /// This node's id.
     public var nodeID: String { config.nodeID }
@@ -90,14 +91,12 @@ public final class ClusterNode: Sendable {
         let server = GRPCServer(
             transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
             services: [PeerService(node: self)])
+        serverBox.withLock { $0 = server }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do { try await server.serve() } catch {
-                    // Cancelled by the node's graceful shutdown: not a failure.
-                    if Task.isCancelled { return }
-                    throw error
-                }
-            }
+            // The server is stopped by `shutdown()` (a graceful shutdown), never by cancelling `serve()`:
+            // cancelling it can drop a stream the transport has accepted but not handed over yet, which NIO
+            // treats as a fatal error.
+            group.addTask { try await server.serve() }
             group.addTask { await self.gossipLoop() }
             group.addTask { await self.hintLoop() }
             group.addTask { await self.antiEntropyLoop() }
@@ -111,11 +110,15 @@ public final class ClusterNode: Sendable {
                 peers.shutdown()
                 throw error
             }
-            // Cancelled: stop the rest.
-            server.beginGracefulShutdown()
-            peers.shutdown()
+            // The server has stopped: stop the rest.
             group.cancelAll()
+            peers.shutdown()
         }
+    }
+
+    /// Stops serving the node-to-node protocol gracefully; `run()` then returns.
+    public func shutdown() {
+        serverBox.withLock { $0 }?.beginGracefulShutdown()
     }
 
     /// Joins through the seeds, or resumes a join or leave cut short by a restart.

@@ -16,6 +16,8 @@ final class Membership: Sendable {
         var dirty = false
         /// Set when another node removed this one (it was down): it must stop serving.
         var removed = false
+        /// No other member that has not left.
+        var solo = true
     }
 
     let selfID: String
@@ -53,6 +55,7 @@ final class Membership: Sendable {
 
     static func rebuildRings(_ state: inout State, partitions: Int, tokensPerNode: Int) {
         let records = state.records.values
+        state.solo = records.filter { $0.status != .left }.count <= 1
         state.readRing = ConsistentHashRing(
             members: records.filter(\.inReadRing).map { RingMember(id: $0.id, region: $0.region) },
             partitions: partitions, tokensPerNode: tokensPerNode)
@@ -204,6 +207,10 @@ final class Membership: Sendable {
     }
 
     func record(_ id: String) -> MemberRecord? { state.withLock { $0.records[id] } }
+
+    /// Whether this node is the only member that has not left (a single-node cluster), kept current by
+    /// `rebuildRings` so that the hot path reads one flag.
+    var isSolo: Bool { state.withLock { $0.solo } }
 
     /// Peers to gossip with: every member that has not left.
     func peers() -> [MemberRecord] {

@@ -44,8 +44,10 @@ struct ClusterService: Service {
     let cluster: ClusterNode
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        try await withGracefulShutdownHandler {
             try await cluster.run()
+        } onGracefulShutdown: {
+            cluster.shutdown()
         }
     }
 }
