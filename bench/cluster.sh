@@ -177,14 +177,15 @@ start_cluster() { # prefix base n
 stop_cluster() { # prefix
   local name
   for name in "${!PIDS[@]}"; do if [[ $name == "$1"-n* ]]; then stop_pid "$name"; fi; done
-  [ $KEEP_DATA == 1 ]] || rm -rf "${WORK:?}/$1"
+  [[ $KEEP_DATA == 1 ]] || rm -rf "${WORK:?}/$1"
 }
 cluster_pids() { local name; for name in "${!PIDS[@]}"; do if [[ $name == "$1"-n* ]]; then echo "${PIDS[$name]}"; fi; done; }
 self_record() { # port -> this node's entry of GET /v1/cluster, plus hintsPending
   curl -s --max-time 5 "http://$HOST:$1/v1/cluster" |
     jq -c '.self as $s | (.nodes[] | select(.id == $s)) + {hintsPending: .hintsPending}'
 }
-# Creates keyspace ks with `replicas`, then waits until every node knows it; prints effectiveReplicas.
+# Creates keyspace ks with `replicas`, then waits until every node knows it; prints min(replicas, nodes)
+# (the item counts checked after the preload confirm it) and logs the keyspace's effectiveReplicas.
 create_keyspace() { # ks replicas ports...
   local ks=$1 replicas=$2
   shift 2
@@ -195,7 +196,8 @@ create_keyspace() { # ks replicas ports...
   local p
   for p in "$@"; do wait_until 30 "keyspace $ks on port $p" http_200 "http://$HOST:$p/v1/keyspaces/$ks"; done
   sleep 1 # let the definition settle everywhere (gossip) before writing
-  curl -s --max-time 5 "http://$HOST:$1/v1/keyspaces/$ks" | jq -r '.effectiveReplicas'
+  log "keyspace $ks: $(curl -s --max-time 5 "http://$HOST:$1/v1/keyspaces/$ks" | jq -c '{replicas, effectiveReplicas}') on $# node(s)"
+  echo $((replicas < $# ? replicas : $#))
 }
 # Waits until the nodes together hold `expected` items (sum of their key counts) and no hints are pending.
 wait_converged() { # expected seconds ports...
@@ -435,7 +437,7 @@ for n in $CLUSTER_SIZES; do
   for i in $(seq "$n"); do ports+=("$(client_port $MIX_BASE "$i")"); done
   log "$system: $n node(s) up in $(elapsed "$t0") s"
   EFFECTIVE[$n]=$(create_keyspace bench 3 "${ports[@]}")
-  log "$system: keyspace bench, replicas 3, effective ${EFFECTIVE[$n]}"
+  log "$system: keyspace bench, replicas 3, expected copies per key ${EFFECTIVE[$n]}"
   preload_verified "$system" bench "$KEYS" "$VALUE_BYTES" $((KEYS * EFFECTIVE[$n])) 120 "${ports[@]}"
   PRELOAD_INFO[$n]=$PRELOAD_NOTE
   for p in "${ports[@]}"; do

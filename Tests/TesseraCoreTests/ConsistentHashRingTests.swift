@@ -3,19 +3,7 @@ import XCTest
 @testable import TesseraCore
 
 /// SplitMix64, so the property tests are reproducible; failures print the seed.
-private struct RingTestRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+private typealias RingTestRandom = SplitMix64
 
 /// Every token of every node (optionally of one region), sorted naively by (token, id).
 private func referenceTokens(

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 
 /// The HNSW graph of Malkov and Yashunin (2016): nodes are dense ids, vectors live in one `[Float]`.
 ///

@@ -203,14 +203,7 @@ struct ClusterChanges {
                         round = try await changes.readRound(ks, positions, prefix: prefix, limit: 1000)
                     } catch {
                         let tessera = error as? TesseraError ?? TesseraError(.unavailable, "\(error)")
-                        var out = JSONOut()
-                        out.beginObject()
-                        out.field("code", tessera.code.rawValue)
-                        out.field("message", tessera.message)
-                        out.endObject()
-                        try await writer.write(
-                            ByteBuffer(
-                                string: "event: error\ndata: " + String(decoding: out.bytes, as: UTF8.self) + "\n\n"))
+                        try await writer.write(ChangeRoutes.errorEvent(tessera))
                         break
                     }
                     if round.events.isEmpty {

@@ -96,14 +96,7 @@ struct ChangeRoutes {
                     do {
                         (events, position) = try feed.read(after: position, prefix: prefix, limit: 1000)
                     } catch let error as TesseraError {
-                        var out = JSONOut()
-                        out.beginObject()
-                        out.field("code", error.code.rawValue)
-                        out.field("message", error.message)
-                        out.endObject()
-                        try await writer.write(
-                            ByteBuffer(
-                                string: "event: error\ndata: " + String(decoding: out.bytes, as: UTF8.self) + "\n\n"))
+                        try await writer.write(Self.errorEvent(error))
                         break
                     }
                     if events.isEmpty {
@@ -132,6 +125,16 @@ struct ChangeRoutes {
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// The SSE event that ends a stream with an error.
+    static func errorEvent(_ error: TesseraError) -> ByteBuffer {
+        var out = JSONOut()
+        out.beginObject()
+        out.field("code", error.code.rawValue)
+        out.field("message", error.message)
+        out.endObject()
+        return ByteBuffer(string: "event: error\ndata: " + String(decoding: out.bytes, as: UTF8.self) + "\n\n")
     }
 
     static func write(_ event: ChangeEvent, to out: inout JSONOut, cursor: String? = nil) {
