@@ -74,6 +74,18 @@ extension ClusterNode {
         membership.isSolo && !isRegional(keyspace) && membership.selfRecord.status == .up
     }
 
+    /// Whether the keyspace chose `strong` consistency.
+    public func isStrong(_ keyspace: String) -> Bool { engine.keyspace(keyspace)?.consistency == .strong }
+
+    /// The consistency a request gets: a `strong` keyspace never answers from one replica alone, so that a
+    /// side of a network partition without a majority of the replicas refuses (503) rather than answer stale.
+    /// (Linearizability needs Raft per partition, which is not wired in yet; see docs/cluster.md.)
+    public func effectiveConsistency(_ keyspace: String, _ requested: ReadWriteConsistency)
+        -> ReadWriteConsistency
+    {
+        requested == .one && isStrong(keyspace) ? .quorum : requested
+    }
+
     /// Whether this node alone holds the partition (a single-node cluster): requests then take the storage
     /// engine's own path.
     func isLocalOnly(_ placement: PartitionPlacement) -> Bool {
@@ -104,6 +116,16 @@ extension ClusterNode {
             return try await engine.put(
                 keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs)
         }
+        if isStrong(keyspace) {
+            // Strong keyspaces (until they run on Raft): every write is serialized by the partition's primary.
+            guard
+                let result = try await conditionalPut(
+                    keyspace: keyspace, key: key, value: value, contentType: contentType, ttlMs: ttlMs,
+                    condition: .none, fence: nil, consistency: consistency)
+            else { throw TesseraError(.internal, "a put answered without a version") }
+            return result
+        }
+        let consistency = effectiveConsistency(keyspace, consistency)
         let version = engine.newVersion()
         let item = StoredItem(
             value: value, contentType: contentType, version: version,
@@ -127,6 +149,13 @@ extension ClusterNode {
             try await engine.delete(keyspace: keyspace, key: key)
             return
         }
+        if isStrong(keyspace) {
+            _ = try await conditionalPut(
+                keyspace: keyspace, key: key, value: nil, contentType: "", ttlMs: nil, condition: .none, fence: nil,
+                consistency: consistency)
+            return
+        }
+        let consistency = effectiveConsistency(keyspace, consistency)
         guard try await get(keyspace: keyspace, key: key, consistency: consistency) != nil else {
             throw TesseraError(.notFound, "key \(key) does not exist")
         }
@@ -203,6 +232,7 @@ extension ClusterNode {
     {
         if soloFastPath(keyspace) { return try await engine.get(keyspace: keyspace, key: key) }
         try checkKeyspace(keyspace)
+        let consistency = effectiveConsistency(keyspace, consistency)
         let placement = try placement(keyspace: keyspace, key: key)
         if isLocalOnly(placement) { return try await engine.get(keyspace: keyspace, key: key) }
         let record = try await readNewest(keyspace: keyspace, key: key, placement: placement, consistency: consistency)

@@ -132,6 +132,7 @@ extension ClusterNode {
         condition: WriteCondition, fence: Fence?, consistency: ReadWriteConsistency, forwarded: Bool = false
     ) async throws(TesseraError) -> PutResult? {
         try checkKeyspace(keyspace)
+        let consistency = effectiveConsistency(keyspace, consistency)
         let placement = try placement(keyspace: keyspace, key: key)
         if isLocalOnly(placement) { return try await local(fence: fence) }
         // The fence is checked where the lock lives (just before the write: a lease granted in between is not

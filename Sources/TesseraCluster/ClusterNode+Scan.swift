@@ -11,6 +11,7 @@ extension ClusterNode {
         consistency: ReadWriteConsistency
     ) async throws(TesseraError) -> ScanPage {
         try checkKeyspace(keyspace)
+        let consistency = effectiveConsistency(keyspace, consistency)
         let partitions =
             engine.partitioner.partition(ofPrefix: prefix).map { [$0] } ?? Array(0..<engine.partitioner.count)
         let placements = fanoutPlacements(

@@ -20,11 +20,11 @@ final class NetworkPartitionTests: XCTestCase {
         await lab.shutdown()
     }
 
-    private func put(_ lab: NetworkLab, _ id: String, _ key: String, _ value: String, _ consistency: String)
-        async throws -> Int
-    {
+    private func put(
+        _ lab: NetworkLab, _ id: String, _ key: String, _ value: String, _ consistency: String, ks: String = "kv"
+    ) async throws -> Int {
         try await lab.client(id).send(
-            "PUT", TesseraClient.itemPath("kv", key), headers: [("Tessera-Consistency", consistency)],
+            "PUT", TesseraClient.itemPath(ks, key), headers: [("Tessera-Consistency", consistency)],
             body: Array(value.utf8)
         ).status
     }
@@ -59,6 +59,11 @@ final class NetworkPartitionTests: XCTestCase {
         }
         let early = try await put(lab, "n1", "contested", "early", "quorum")
         XCTAssertEqual(early, 201)
+        let strong = try await lab.client("n2").send(
+            "PUT", "/v1/keyspaces/cp", body: Array(#"{"replicas":3,"consistency":"strong"}"#.utf8))
+        XCTAssertEqual(strong.status, 201, strong.text)
+        let strongBefore = try await put(lab, "n1", "s", "1", "quorum", ks: "cp")
+        XCTAssertEqual(strongBefore, 201)
 
         try lab.isolate("n3")
         let split = try await eventually(15) {
@@ -82,6 +87,14 @@ final class NetworkPartitionTests: XCTestCase {
         XCTAssertEqual(majorityContested, 200)
         let missing = try await local(lab, "n3", "majority")
         XCTAssertNil(missing, "the minority has not seen the majority's write")
+        // A strong keyspace refuses on the minority side even at `one`, and goes on with the majority.
+        let strongMinorityWrite = try await put(lab, "n3", "s", "minority", "one", ks: "cp")
+        XCTAssertEqual(strongMinorityWrite, 503)
+        let strongMinorityRead = try await lab.client("n3").send(
+            "GET", TesseraClient.itemPath("cp", "s"), headers: [("Tessera-Consistency", "one")])
+        XCTAssertEqual(strongMinorityRead.status, 503)
+        let strongMajority = try await put(lab, "n1", "s", "2", "one", ks: "cp")
+        XCTAssertEqual(strongMajority, 200)
 
         try lab.heal("n3")
         let converged = try await eventually(60) {

@@ -15,7 +15,7 @@ struct TransactionRoutes {
 
     func run(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let ks = try request.name("ks", context, kind: "keyspace")
-        let consistency = try Headers.checkConsistency(request)
+        let consistency = services.cluster.effectiveConsistency(ks, try Headers.checkConsistency(request))
         let raw = try await request.bodyBytes(limit: 4 * services.config.valueBytesMax)
         let body: [String: JSONValue]
         if raw.isEmpty {
