@@ -379,7 +379,7 @@ redis_preload() {
   local p tag t0
   t0=$(now)
   for p in "${REDIS_PORTS[@]}"; do
-    tag=$(redis-cli -h $HOST -p "$p" --scan --pattern 'key:{*' | head -1 | sed -n 's/^key:\({.*}\):[0-9]*$/\1/p')
+    tag=$(redis-cli -h $HOST -p "$p" --scan --pattern 'key:{*' | awk 'tag == "" && match($0, /^key:\{.*\}:/) {tag = substr($0, 5, RLENGTH - 5)} END {print tag}')
     [[ -n $tag ]] || { log "redis $p: no key:{tag}: key after the tag run"; return 1; }
     awk -v n="$KEYS" -v size="$VALUE_BYTES" -v tag="$tag" 'BEGIN {
       v = sprintf("%*s", size, ""); gsub(/ /, "x", v)

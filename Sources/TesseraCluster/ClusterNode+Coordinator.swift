@@ -263,22 +263,29 @@ extension ClusterNode {
             counters.withLock { $0.unavailable += 1 }
             throw TesseraError(.unavailable, "no replica of \(key) answered")
         }
-        let asked = ordered
-        let stream = AsyncStream<(String, Result<ReplicaRecord?, TesseraError>)> { continuation in
-            let task = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for target in asked {
-                        group.addTask { continuation.yield((target, await self.readOn(target, keyspace, key))) }
+        // Ask exactly R replicas (this node first); ask the next one only when one fails. With R + W > N the
+        // answers include every acknowledged write; the replicas not asked are anti-entropy's to repair.
+        let answers = await withTaskGroup(of: (String, Result<ReplicaRecord?, TesseraError>).self) { group in
+            var next = 0
+            while next < min(required, ordered.count) {
+                let target = ordered[next]
+                next += 1
+                group.addTask { (target, await self.readOn(target, keyspace, key)) }
+            }
+            var answers: [(String, ReplicaRecord?)] = []
+            for await (target, result) in group {
+                switch result {
+                case .success(let record): answers.append((target, record))
+                case .failure:
+                    if next < ordered.count {
+                        let target = ordered[next]
+                        next += 1
+                        group.addTask { (target, await self.readOn(target, keyspace, key)) }
                     }
                 }
-                continuation.finish()
+                if answers.count >= required { break }
             }
-            _ = task
-        }
-        var answers: [(String, ReplicaRecord?)] = []
-        var iterator = stream.makeAsyncIterator()
-        while answers.count < required, let (target, result) = await iterator.next() {
-            if case .success(let record) = result { answers.append((target, record)) }
+            return answers
         }
         guard answers.count >= required else {
             counters.withLock { $0.unavailable += 1 }
@@ -287,16 +294,15 @@ extension ClusterNode {
                 "\(consistency.rawValue) read needs \(required) answers; \(answers.count) replicas answered")
         }
         let newest = answers.compactMap(\.1).max { $0.version < $1.version }
-        // Repair, in the background, every replica that answered (now or later) with an older version.
-        let early = answers
-        Task {
-            var all = early
-            while let (target, result) = await iterator.next() {
-                if case .success(let record) = result { all.append((target, record)) }
-            }
-            guard let newest = all.compactMap(\.1).max(by: { $0.version < $1.version }) else { return }
-            for (target, record) in all where record.map({ $0.version < newest.version }) ?? true {
-                if await self.send([newest], to: target) { self.counters.withLock { $0.readRepairs += 1 } }
+        // Read repair, in the background: the replicas that answered with an older version get the newest.
+        if let newest {
+            let stale = answers.filter { $0.1.map { $0.version < newest.version } ?? true }.map(\.0)
+            if !stale.isEmpty {
+                Task {
+                    for target in stale where await self.send([newest], to: target) {
+                        self.counters.withLock { $0.readRepairs += 1 }
+                    }
+                }
             }
         }
         return newest

@@ -280,6 +280,11 @@ extension ClusterNode {
     /// Applies records on one replica; the per-record results, or nil when it failed.
     func applyOn(_ target: String, _ records: [ReplicaRecord]) async -> [ReplicaApplyResult]? {
         if target == nodeID { return try? await engine.applyReplica(records) }
+        return await batcher.apply(records, on: target)
+    }
+
+    /// One `Apply` call to a peer (the batcher's way out).
+    func sendApply(_ target: String, _ records: [ReplicaRecord]) async -> [ReplicaApplyResult]? {
         guard let member = membership.record(target) else { return nil }
         do {
             let client = try peers.client(member.peerAddress)
@@ -287,6 +292,7 @@ extension ClusterNode {
             request.items = records.map(\.proto)
             let response = try await client.apply(request, options: callOptions(timeoutMs: config.replicaTimeoutMs))
             membership.heartbeat(from: target, nowMs: nowMs)
+            guard response.results.count == records.count else { return nil }
             return response.results.map { ReplicaApplyResult(applied: $0.applied, hadLive: $0.hadLive) }
         } catch {
             return nil

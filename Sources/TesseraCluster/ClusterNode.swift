@@ -23,6 +23,19 @@ public final class ClusterNode: Sendable {
     let antiEntropyCursor = Mutex(0)
     let leaving = Mutex(false)
     let serverBox = Mutex<GRPCServer<HTTP2ServerTransport.Posix>?>(nil)
+    let batcherBox = Mutex<ApplyBatcher?>(nil)
+
+    /// Coalesces concurrent `Apply` calls per peer.
+    var batcher: ApplyBatcher {
+        batcherBox.withLock { box in
+            if let batcher = box { return batcher }
+            let batcher = ApplyBatcher { [weak self] target, records in
+                await self?.sendApply(target, records)
+            }
+            box = batcher
+            return batcher
+        }
+    }
 
     /// This node's id.
     public var nodeID: String { config.nodeID }

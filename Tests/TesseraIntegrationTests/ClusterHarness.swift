@@ -19,7 +19,7 @@ final class ClusterHarness: @unchecked Sendable {
     @discardableResult
     func start(_ id: String, region: String = "local") async throws -> TesseraProcess {
         var arguments = [
-            "--node-id", id, "--region", region, "--anti-entropy-interval-ms", "20", "--gossip-interval-ms", "100",
+            "--node-id", id, "--region", region, "--anti-entropy-interval-ms", "20", "--gossip-interval-ms", "200",
             "--cleanup-delay-ms", "1500",
         ]
         if let seed { arguments += ["--join", "127.0.0.1:\(seed.port)"] }

@@ -96,7 +96,7 @@ final class NetworkLab: @unchecked Sendable {
         var arguments = [
             "netns", "exec", namespace, TesseraProcess.binary, "serve", "--listen", "0.0.0.0:7070", "--insecure",
             "--peer-listen", "\(clusterIP):7072", "--node-id", id, "--data-dir", node.dataDirectory,
-            "--gossip-interval-ms", "100", "--anti-entropy-interval-ms", "20",
+            "--gossip-interval-ms", "200", "--anti-entropy-interval-ms", "20",
         ]
         if let first = order.first, let seed = nodes[first] { arguments += ["--join", "\(seed.clusterIP):7070"] }
         let process = Process()
