@@ -272,7 +272,7 @@ preload_verified() { # name ks keys value-bytes expected-items wait-seconds port
     read -r secs errs sock lost <<<"$PRELOAD"
     notes+="attempt $attempt: $secs s, non-2xx $errs, socket errors $sock, unanswered PUTs $lost; "
     log "$name: preload attempt $attempt: $keys keys in $secs s (non-2xx $errs, socket errors $sock, unanswered PUTs $lost)"
-    if wait_converged "$expected" $((lost > 0 ? 20 : limit)) "$@"; then
+    if wait_converged "$expected" $((lost > 0 || errs > 0 ? 20 : limit)) "$@"; then
       PRELOAD=$first PRELOAD_NOTE="${notes}$CONVERGED"
       log "$name: $CONVERGED"
       return 0

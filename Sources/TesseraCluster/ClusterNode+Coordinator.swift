@@ -74,6 +74,11 @@ extension ClusterNode {
         membership.isSolo && !isRegional(keyspace) && membership.selfRecord.status == .up
     }
 
+    /// Copies each partition of the keyspace has now: its `replicas` capped by the nodes in the placement.
+    public func effectiveReplicas(_ keyspace: String) -> Int {
+        placement(keyspace: keyspace, partition: 0).read.count
+    }
+
     /// Whether the keyspace chose `strong` consistency.
     public func isStrong(_ keyspace: String) -> Bool { engine.keyspace(keyspace)?.consistency == .strong }
 

@@ -44,7 +44,7 @@ final class Membership: Sendable {
         initial.records[record.id] = record
         for other in others where other.id != record.id {
             initial.records[other.id] = other
-            var detector = PhiAccrualDetector()
+            var detector = Membership.makeDetector()
             detector.heartbeat(atMs: nowMs)
             initial.detectors[other.id] = detector
         }
@@ -52,6 +52,11 @@ final class Membership: Sendable {
         Membership.rebuildRings(&initial, partitions: partitions, tokensPerNode: tokensPerNode)
         state = Mutex(initial)
     }
+
+    /// A failure detector tuned for heartbeats every few hundred milliseconds between busy processes: the
+    /// 500 ms floor on the standard deviation makes φ reach 8 (down) after about 3 s of silence, so a node
+    /// starved of CPU for a second is not judged down (which would make writes refuse for want of replicas).
+    static func makeDetector() -> PhiAccrualDetector { PhiAccrualDetector(minStdDevMs: 500) }
 
     static func rebuildRings(_ state: inout State, partitions: Int, tokensPerNode: Int) {
         let records = state.records.values
@@ -93,7 +98,7 @@ final class Membership: Sendable {
     func heartbeat(from peer: String, nowMs: Int64) {
         state.withLock { state in
             guard peer != selfID else { return }
-            state.detectors[peer, default: PhiAccrualDetector()].heartbeat(atMs: nowMs)
+            state.detectors[peer, default: Membership.makeDetector()].heartbeat(atMs: nowMs)
         }
     }
 
@@ -131,7 +136,7 @@ final class Membership: Sendable {
                 // empty data directory, brings the id back.
                 if let current, current.status == .left, record.status != .joining { continue }
                 if current == nil {
-                    var detector = PhiAccrualDetector()
+                    var detector = Membership.makeDetector()
                     detector.heartbeat(atMs: nowMs)
                     state.detectors[record.id] = detector
                 }

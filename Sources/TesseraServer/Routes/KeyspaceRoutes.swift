@@ -169,7 +169,7 @@ struct KeyspaceRoutes {
         out.field("consistency", config.consistency.rawValue)
         out.field("replicas", config.replicas)
         out.field("regions", config.regions)
-        out.field("effectiveReplicas", 1)
+        out.field("effectiveReplicas", services.cluster.effectiveReplicas(config.name))
         out.field("changeRetentionSeconds", config.changeRetentionSeconds)
         out.key("encryption")
         out.beginObject()
