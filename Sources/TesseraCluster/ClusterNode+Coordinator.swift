@@ -319,17 +319,29 @@ extension ClusterNode {
                 return .failure(error)
             }
         }
-        guard let member = membership.record(target) else { return .failure(.init(.unavailable, "unknown node")) }
+        var request = Tessera_Peer_V1_ReadRequest()
+        request.keyspace = keyspace
+        request.key = key
+        guard let response = await batcher.read.call([request], on: target)?.first else {
+            return .failure(TesseraError(.unavailable, "\(target) did not answer the read"))
+        }
+        return .success(response.found ? ReplicaRecord(response.item) : nil)
+    }
+
+    /// One `ReadMany` call to a peer (the read batcher's way out).
+    func sendReads(_ target: String, _ reads: [Tessera_Peer_V1_ReadRequest]) async -> [Tessera_Peer_V1_ReadResponse]? {
+        guard let member = membership.record(target) else { return nil }
         do {
             let client = try peers.client(member.peerAddress)
-            var request = Tessera_Peer_V1_ReadRequest()
-            request.keyspace = keyspace
-            request.key = key
-            let response = try await client.read(request, options: callOptions(timeoutMs: config.replicaTimeoutMs))
+            var request = Tessera_Peer_V1_ReadManyRequest()
+            request.reads = reads
+            let response = try await client.readMany(
+                request, options: callOptions(timeoutMs: config.replicaTimeoutMs))
             membership.heartbeat(from: target, nowMs: nowMs)
-            return .success(response.found ? ReplicaRecord(response.item) : nil)
+            guard response.answers.count == reads.count else { return nil }
+            return response.answers
         } catch {
-            return .failure(TesseraError(.unavailable, "\(target): \(error)"))
+            return nil
         }
     }
 }

@@ -280,7 +280,7 @@ extension ClusterNode {
     /// Applies records on one replica; the per-record results, or nil when it failed.
     func applyOn(_ target: String, _ records: [ReplicaRecord]) async -> [ReplicaApplyResult]? {
         if target == nodeID { return try? await engine.applyReplica(records) }
-        return await batcher.apply(records, on: target)
+        return await batcher.apply.call(records, on: target)
     }
 
     /// One `Apply` call to a peer (the batcher's way out).

@@ -23,17 +23,20 @@ public final class ClusterNode: Sendable {
     let antiEntropyCursor = Mutex(0)
     let leaving = Mutex(false)
     let serverBox = Mutex<GRPCServer<HTTP2ServerTransport.Posix>?>(nil)
-    let batcherBox = Mutex<ApplyBatcher?>(nil)
+    let batchers = Mutex<(apply: CallBatcher<ReplicaRecord, ReplicaApplyResult>, read: ReadBatcher)?>(nil)
 
-    /// Coalesces concurrent `Apply` calls per peer.
-    var batcher: ApplyBatcher {
-        batcherBox.withLock { box in
-            if let batcher = box { return batcher }
-            let batcher = ApplyBatcher { [weak self] target, records in
+    typealias ReadBatcher = CallBatcher<Tessera_Peer_V1_ReadRequest, Tessera_Peer_V1_ReadResponse>
+
+    /// Coalesces concurrent `Apply` and `Read` calls per peer.
+    var batcher: (apply: CallBatcher<ReplicaRecord, ReplicaApplyResult>, read: ReadBatcher) {
+        batchers.withLock { box in
+            if let batchers = box { return batchers }
+            let apply = CallBatcher<ReplicaRecord, ReplicaApplyResult> { [weak self] target, records in
                 await self?.sendApply(target, records)
             }
-            box = batcher
-            return batcher
+            let read = ReadBatcher { [weak self] target, reads in await self?.sendReads(target, reads) }
+            box = (apply, read)
+            return (apply, read)
         }
     }
 

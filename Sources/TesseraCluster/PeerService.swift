@@ -57,6 +57,23 @@ struct PeerService: Tessera_Peer_V1_Peer.SimpleServiceProtocol {
         return response
     }
 
+    func readMany(request: Tessera_Peer_V1_ReadManyRequest, context: ServerContext) async throws
+        -> Tessera_Peer_V1_ReadManyResponse
+    {
+        var response = Tessera_Peer_V1_ReadManyResponse()
+        response.answers.reserveCapacity(request.reads.count)
+        for read in request.reads {
+            var answer = Tessera_Peer_V1_ReadResponse()
+            // One key's failure (a keyspace dropped meanwhile) is that key's `found: false`, not the batch's.
+            if let record = try? await engine.readReplica(keyspace: read.keyspace, key: read.key) {
+                answer.found = true
+                answer.item = record.proto
+            }
+            response.answers.append(answer)
+        }
+        return response
+    }
+
     func scan(request: Tessera_Peer_V1_ScanRequest, context: ServerContext) async throws
         -> Tessera_Peer_V1_ScanResponse
     {

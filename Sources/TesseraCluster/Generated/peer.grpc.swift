@@ -61,6 +61,19 @@ public enum Tessera_Peer_V1_Peer: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ReadMany" metadata.
+        public enum ReadMany: Sendable {
+            /// Request type for "ReadMany".
+            public typealias Input = Tessera_Peer_V1_ReadManyRequest
+            /// Response type for "ReadMany".
+            public typealias Output = Tessera_Peer_V1_ReadManyResponse
+            /// Descriptor for "ReadMany".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tessera.peer.v1.Peer"),
+                method: "ReadMany",
+                type: .unary
+            )
+        }
         /// Namespace for "Scan" metadata.
         public enum Scan: Sendable {
             /// Request type for "Scan".
@@ -144,6 +157,7 @@ public enum Tessera_Peer_V1_Peer: Sendable {
             Gossip.descriptor,
             Apply.descriptor,
             Read.descriptor,
+            ReadMany.descriptor,
             Scan.descriptor,
             Tree.descriptor,
             Leaves.descriptor,
@@ -217,6 +231,20 @@ extension Tessera_Peer_V1_Peer {
             request: GRPCCore.StreamingServerRequest<Tessera_Peer_V1_ReadRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Tessera_Peer_V1_ReadResponse>
+
+        /// Handle the "ReadMany" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tessera_Peer_V1_ReadManyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tessera_Peer_V1_ReadManyResponse` messages.
+        func readMany(
+            request: GRPCCore.StreamingServerRequest<Tessera_Peer_V1_ReadManyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tessera_Peer_V1_ReadManyResponse>
 
         /// Handle the "Scan" method.
         ///
@@ -353,6 +381,20 @@ extension Tessera_Peer_V1_Peer {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Tessera_Peer_V1_ReadResponse>
 
+        /// Handle the "ReadMany" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tessera_Peer_V1_ReadManyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tessera_Peer_V1_ReadManyResponse` message.
+        func readMany(
+            request: GRPCCore.ServerRequest<Tessera_Peer_V1_ReadManyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tessera_Peer_V1_ReadManyResponse>
+
         /// Handle the "Scan" method.
         ///
         /// - Parameters:
@@ -486,6 +528,20 @@ extension Tessera_Peer_V1_Peer {
             context: GRPCCore.ServerContext
         ) async throws -> Tessera_Peer_V1_ReadResponse
 
+        /// Handle the "ReadMany" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tessera_Peer_V1_ReadManyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tessera_Peer_V1_ReadManyResponse` to respond with.
+        func readMany(
+            request: Tessera_Peer_V1_ReadManyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tessera_Peer_V1_ReadManyResponse
+
         /// Handle the "Scan" method.
         ///
         /// - Parameters:
@@ -611,6 +667,17 @@ extension Tessera_Peer_V1_Peer.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Tessera_Peer_V1_Peer.Method.ReadMany.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tessera_Peer_V1_ReadManyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tessera_Peer_V1_ReadManyResponse>(),
+            handler: { request, context in
+                try await self.readMany(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Tessera_Peer_V1_Peer.Method.Scan.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Tessera_Peer_V1_ScanRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Tessera_Peer_V1_ScanResponse>(),
@@ -709,6 +776,17 @@ extension Tessera_Peer_V1_Peer.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Tessera_Peer_V1_ReadResponse> {
         let response = try await self.read(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func readMany(
+        request: GRPCCore.StreamingServerRequest<Tessera_Peer_V1_ReadManyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tessera_Peer_V1_ReadManyResponse> {
+        let response = try await self.readMany(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -817,6 +895,19 @@ extension Tessera_Peer_V1_Peer.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Tessera_Peer_V1_ReadResponse> {
         return GRPCCore.ServerResponse<Tessera_Peer_V1_ReadResponse>(
             message: try await self.read(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func readMany(
+        request: GRPCCore.ServerRequest<Tessera_Peer_V1_ReadManyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tessera_Peer_V1_ReadManyResponse> {
+        return GRPCCore.ServerResponse<Tessera_Peer_V1_ReadManyResponse>(
+            message: try await self.readMany(
                 request: request.message,
                 context: context
             ),
@@ -971,6 +1062,25 @@ extension Tessera_Peer_V1_Peer {
             deserializer: some GRPCCore.MessageDeserializer<Tessera_Peer_V1_ReadResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tessera_Peer_V1_ReadResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ReadMany" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tessera_Peer_V1_ReadManyRequest` message.
+        ///   - serializer: A serializer for `Tessera_Peer_V1_ReadManyRequest` messages.
+        ///   - deserializer: A deserializer for `Tessera_Peer_V1_ReadManyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func readMany<Result>(
+            request: GRPCCore.ClientRequest<Tessera_Peer_V1_ReadManyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tessera_Peer_V1_ReadManyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tessera_Peer_V1_ReadManyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tessera_Peer_V1_ReadManyResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Scan" method.
@@ -1187,6 +1297,36 @@ extension Tessera_Peer_V1_Peer {
             try await self.client.unary(
                 request: request,
                 descriptor: Tessera_Peer_V1_Peer.Method.Read.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ReadMany" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tessera_Peer_V1_ReadManyRequest` message.
+        ///   - serializer: A serializer for `Tessera_Peer_V1_ReadManyRequest` messages.
+        ///   - deserializer: A deserializer for `Tessera_Peer_V1_ReadManyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func readMany<Result>(
+            request: GRPCCore.ClientRequest<Tessera_Peer_V1_ReadManyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tessera_Peer_V1_ReadManyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tessera_Peer_V1_ReadManyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tessera_Peer_V1_ReadManyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tessera_Peer_V1_Peer.Method.ReadMany.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1452,6 +1592,31 @@ extension Tessera_Peer_V1_Peer.ClientProtocol {
         )
     }
 
+    /// Call the "ReadMany" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tessera_Peer_V1_ReadManyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func readMany<Result>(
+        request: GRPCCore.ClientRequest<Tessera_Peer_V1_ReadManyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tessera_Peer_V1_ReadManyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.readMany(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tessera_Peer_V1_ReadManyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tessera_Peer_V1_ReadManyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "Scan" method.
     ///
     /// - Parameters:
@@ -1685,6 +1850,35 @@ extension Tessera_Peer_V1_Peer.ClientProtocol {
             metadata: metadata
         )
         return try await self.read(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReadMany" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func readMany<Result>(
+        _ message: Tessera_Peer_V1_ReadManyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tessera_Peer_V1_ReadManyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tessera_Peer_V1_ReadManyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.readMany(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -1,16 +1,15 @@
 import Synchronization
-import TesseraStorage
 
-/// Coalesces the records that concurrent requests send to one peer into shared `Apply` calls, as group commit
-/// does for fsyncs: while a call to a peer is in flight, new records queue, and the next call carries all of
-/// them (up to `maxRecords`). The peer applies a batch with one fsync. Under load this turns one RPC per write
-/// and replica into one per batch; an idle request pays no wait.
-final class ApplyBatcher: Sendable {
-    typealias Send = @Sendable (_ target: String, _ records: [ReplicaRecord]) async -> [ReplicaApplyResult]?
+/// Coalesces what concurrent requests send to one peer into shared calls, as group commit does for fsyncs:
+/// while a call to a peer is in flight, new items queue, and the next call carries all of them (up to
+/// `maxItems`). Under load this turns one RPC per request and replica into one per batch (and, for writes,
+/// one fsync on the peer per batch); an idle request pays no wait.
+final class CallBatcher<Item: Sendable, Answer: Sendable>: Sendable {
+    typealias Send = @Sendable (_ target: String, _ items: [Item]) async -> [Answer]?
 
     private struct Waiter {
-        var records: [ReplicaRecord]
-        var continuation: CheckedContinuation<[ReplicaApplyResult]?, Never>
+        var items: [Item]
+        var continuation: CheckedContinuation<[Answer]?, Never>
     }
 
     private struct Queue {
@@ -20,22 +19,22 @@ final class ApplyBatcher: Sendable {
 
     private let queues = Mutex<[String: Queue]>([:])
     private let send: Send
-    let maxRecords: Int
+    let maxItems: Int
     let maxInFlight: Int
 
-    init(maxRecords: Int = 1024, maxInFlight: Int = 2, send: @escaping Send) {
-        self.maxRecords = maxRecords
+    init(maxItems: Int = 1024, maxInFlight: Int = 2, send: @escaping Send) {
+        self.maxItems = maxItems
         self.maxInFlight = maxInFlight
         self.send = send
     }
 
-    /// Applies `records` on `target` within some batch; the results of these records, or nil when the call
-    /// that carried them failed.
-    func apply(_ records: [ReplicaRecord], on target: String) async -> [ReplicaApplyResult]? {
+    /// Sends `items` to `target` within some batch; their answers, in order, or nil when the call that carried
+    /// them failed.
+    func call(_ items: [Item], on target: String) async -> [Answer]? {
         await withCheckedContinuation { continuation in
             let startSender = queues.withLock { queues in
                 var queue = queues[target] ?? Queue()
-                queue.waiters.append(Waiter(records: records, continuation: continuation))
+                queue.waiters.append(Waiter(items: items, continuation: continuation))
                 let start = queue.senders < maxInFlight
                 if start { queue.senders += 1 }
                 queues[target] = queue
@@ -55,8 +54,8 @@ final class ApplyBatcher: Sendable {
                 }
                 var end = 0
                 var count = 0
-                while end < queue.waiters.count, end == 0 || count + queue.waiters[end].records.count <= maxRecords {
-                    count += queue.waiters[end].records.count
+                while end < queue.waiters.count, end == 0 || count + queue.waiters[end].items.count <= maxItems {
+                    count += queue.waiters[end].items.count
                     end += 1
                 }
                 let taken = Array(queue.waiters[..<end])
@@ -65,12 +64,12 @@ final class ApplyBatcher: Sendable {
                 return taken
             }
             if batch.isEmpty { return }
-            let results = await send(target, batch.flatMap(\.records))
+            let answers = await send(target, batch.flatMap(\.items))
             var offset = 0
             for waiter in batch {
-                let count = waiter.records.count
-                if let results, results.count >= offset + count {
-                    waiter.continuation.resume(returning: Array(results[offset..<(offset + count)]))
+                let count = waiter.items.count
+                if let answers, answers.count >= offset + count {
+                    waiter.continuation.resume(returning: Array(answers[offset..<(offset + count)]))
                 } else {
                     waiter.continuation.resume(returning: nil)
                 }
