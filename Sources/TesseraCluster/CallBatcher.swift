@@ -2,7 +2,8 @@ import Synchronization
 
 /// Coalesces what concurrent requests send to one peer into shared calls, as group commit does for fsyncs:
 /// while a call to a peer is in flight, new items queue, and the next call carries all of them (up to
-/// `maxItems`). Under load this turns one RPC per request and replica into one per batch (and, for writes,
+/// `maxItems`). One call in flight per peer and kind by default: on a CPU-bound node fewer, larger calls beat
+/// more, smaller ones (3-node mix, 2 cores: about 4.3k req/s with one in flight against 3.5k with two). Under load this turns one RPC per request and replica into one per batch (and, for writes,
 /// one fsync on the peer per batch); an idle request pays no wait.
 final class CallBatcher<Item: Sendable, Answer: Sendable>: Sendable {
     typealias Send = @Sendable (_ target: String, _ items: [Item]) async -> [Answer]?
@@ -22,7 +23,7 @@ final class CallBatcher<Item: Sendable, Answer: Sendable>: Sendable {
     let maxItems: Int
     let maxInFlight: Int
 
-    init(maxItems: Int = 1024, maxInFlight: Int = 2, send: @escaping Send) {
+    init(maxItems: Int = 1024, maxInFlight: Int = 1, send: @escaping Send) {
         self.maxItems = maxItems
         self.maxInFlight = maxInFlight
         self.send = send
