@@ -249,6 +249,4 @@ final class Membership: Sendable {
             return state.dirty
         }
     }
-
-    var keyspaceEntries: [KeyspaceEntry] { state.withLock { Array($0.keyspaces.values) } }
 }

@@ -165,7 +165,7 @@ struct ClusterChanges {
             + (partitions.isEmpty ? "-1" : partitions.map(String.init).joined(separator: ","))
         let answer = try await cluster.forward(
             to: node, operation: "http", keyspace: ks, name: "/v1/changes/\(Names.percentEncode(ks))?\(query)",
-            body: [], headers: [":method": "GET", Forwarding.header.canonicalName: cluster.nodeID])
+            body: [], headers: [":method": "GET"])
         guard answer.status == 200, case .object(let root)? = try? JSONValue.document(answer.body),
             let next = root["cursor"]?.stringValue.flatMap({ UInt64($0) })
         else {

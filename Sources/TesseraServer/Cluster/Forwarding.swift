@@ -8,7 +8,8 @@ import TesseraCore
 /// Forwarding of whole HTTP requests to the node that must serve them (a partition's first live replica, a
 /// lock's home), over the node-to-node transport.
 enum Forwarding {
-    /// Set on a forwarded request: the receiving node serves it itself, never forwards it again.
+    /// Set on a forwarded request by the receiving node's dispatcher (never by the sender): that node serves it
+    /// itself and never forwards it again.
     static let header = HTTPField.Name("Tessera-Forwarded")!
 
     /// A secret of this process that the dispatcher of forwarded requests puts in the header: a client that
@@ -23,7 +24,6 @@ enum Forwarding {
     {
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
-        headers[header.canonicalName] = cluster.nodeID
         headers[":method"] = request.method.rawValue
         let answer = try await cluster.forward(
             to: node, operation: "http", keyspace: "", name: request.uri.description, body: body, headers: headers)

@@ -123,7 +123,6 @@ struct QueryRoutes {
             body: Array(body.serialized.utf8),
             headers: [
                 ":method": "POST", "content-type": "application/json",
-                Forwarding.header.canonicalName: services.cluster.nodeID,
             ])
         guard answer.status == 200, case .object(let root)? = try? JSONValue.document(answer.body),
             case .array(let hits)? = root["hits"]
