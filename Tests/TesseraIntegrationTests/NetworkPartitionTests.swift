@@ -68,8 +68,11 @@ final class NetworkPartitionTests: XCTestCase {
         try lab.isolate("n3")
         let split = try await eventually(15) {
             let fromMajority = try await state(lab, of: "n3", seenBy: "n1")
-            let fromMinority = try await state(lab, of: "n1", seenBy: "n3")
-            return fromMajority == "down" && fromMinority == "down"
+            // The minority must see both others down: while it still counts one alive it attempts quorum
+            // writes (applying its own copy) instead of refusing them up front.
+            let firstFromMinority = try await state(lab, of: "n1", seenBy: "n3")
+            let secondFromMinority = try await state(lab, of: "n2", seenBy: "n3")
+            return fromMajority == "down" && firstFromMinority == "down" && secondFromMinority == "down"
         }
         XCTAssertTrue(split, "both sides should see the other down")
         // The minority refuses quorum, but takes writes at `one` (the AP choice).
